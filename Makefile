@@ -1,0 +1,67 @@
+# The one entry point. Every target finds or installs uv (with pip) and never downloads a Python.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export UV_PYTHON_DOWNLOADS := never
+# uv must not pick a Python of its own: use the interpreter this machine calls python3.
+PYTHON ?= python3
+PYTHON_BIN := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null)
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON_BIN) -m uv")
+VENV := .venv
+VPY := $(VENV)/bin/python
+SOURCES := packages/*/src/starlette
+
+.PHONY: help uv install test test-unit test-isolation lint typecheck build test-matrix clean
+
+help:
+	@echo "make install       create .venv with every distribution (editable) and the tools"
+	@echo "make test          the whole suite with per-distribution coverage, then the isolation proof"
+	@echo "make lint          ruff check, ruff format --check, actionlint"
+	@echo "make typecheck     mypy --strict over every distribution and the tests"
+	@echo "make build         wheels and sdists of every distribution into dist/"
+	@echo "make test-matrix   the test suite on every CPython 3.10-3.13 found on this machine"
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || { echo "uv not found: installing it with pip"; $(PYTHON_BIN) -m pip install --quiet uv; }
+
+install: uv
+	$(UV) sync --all-packages --locked --python "$(PYTHON_BIN)"
+
+test: install test-unit test-isolation
+
+test-unit:
+	$(VPY) -m pytest tests --ignore=tests/isolation --cov --cov-report= --cov-report=json:coverage.json
+	$(VPY) scripts/coverage_by_distribution.py coverage.json
+
+test-isolation:
+	$(VPY) -m pytest tests/isolation -v
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/actionlint .github/workflows/*.yml
+
+typecheck: install
+	$(VENV)/bin/mypy $(SOURCES) tests
+
+build: install
+	rm -rf dist
+	$(UV) build --all-packages --out-dir dist
+	$(VENV)/bin/twine check --strict dist/*
+
+# Each CPython found under pyenv (or on PATH as python3.X) gets its own environment .venv-3.X.
+test-matrix: uv
+	@ran=""; absent=""; failed=""; \
+	for v in 3.10 3.11 3.12 3.13; do \
+	  py=$$(scripts/find_python.sh $$v); \
+	  if [ -z "$$py" ]; then absent="$$absent $$v"; continue; fi; \
+	  echo "=== Python $$v: $$py"; \
+	  if UV_PROJECT_ENVIRONMENT=.venv-$$v $(UV) sync --all-packages --locked --python "$$py" --quiet \
+	     && .venv-$$v/bin/python -m pytest tests --ignore=tests/isolation -q -p no:randomly; then \
+	    ran="$$ran $$v"; else failed="$$failed $$v"; fi; \
+	done; \
+	echo "test-matrix: passed on:$${ran:- none}; failed on:$${failed:- none}; absent:$${absent:- none}"; \
+	[ -z "$$failed" ]
+
+clean:
+	rm -rf dist site coverage.json .coverage htmlcov .venv-3.* tests/isolation/_work*
