@@ -11,7 +11,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 SOURCES := packages/*/src/starlette
 
-.PHONY: help uv install test test-unit test-isolation lint typecheck build test-matrix clean
+.PHONY: help uv install test test-unit test-isolation lint typecheck build test-matrix clean bench
 
 help:
 	@echo "make install       create .venv with every distribution (editable) and the tools"
@@ -20,6 +20,7 @@ help:
 	@echo "make typecheck     mypy --strict over every distribution and the tests"
 	@echo "make build         wheels and sdists of every distribution into dist/"
 	@echo "make test-matrix   the test suite on every CPython 3.10-3.13 found on this machine"
+	@echo "make bench         benchmarks against upstream Starlette 0.47.3 (in its own venv)"
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || { echo "uv not found: installing it with pip"; $(PYTHON_BIN) -m pip install --quiet uv; }
@@ -65,3 +66,7 @@ test-matrix: uv
 
 clean:
 	rm -rf dist site coverage.json .coverage htmlcov .venv-3.* tests/isolation/_work*
+
+# Not part of `make test`: timings are measured here, never asserted in tests.
+bench: install
+	$(VPY) benchmarks/run.py
