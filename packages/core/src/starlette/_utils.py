@@ -35,7 +35,7 @@ def is_async_callable(obj: Any) -> TypeGuard[Callable[..., Awaitable[Any]]]:
     while isinstance(obj, functools.partial):
         obj = obj.func
     return inspect.iscoroutinefunction(obj) or (
-        callable(obj) and inspect.iscoroutinefunction(getattr(obj, "__call__", None))
+        callable(obj) and inspect.iscoroutinefunction(obj.__call__)
     )
 
 
@@ -82,7 +82,7 @@ def collapse_excgroups() -> Generator[None, None, None]:
     except BaseExceptionGroup as exc:
         while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
             exc = exc.exceptions[0]
-        raise exc  # noqa: B904 - the group is the context, which is what we want hidden
+        raise exc
 
 
 def get_route_path(scope: Scope) -> str:

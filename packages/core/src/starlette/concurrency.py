@@ -43,7 +43,9 @@ async def iterate_in_threadpool(iterator: Iterable[T]) -> AsyncIterator[T]:
             break
 
 
-async def run_until_first_complete(*args: tuple[Callable[..., Awaitable[Any]], dict[str, Any]]) -> None:
+async def run_until_first_complete(
+    *args: tuple[Callable[..., Awaitable[Any]], dict[str, Any]],
+) -> None:
     """Run every `(func, kwargs)` concurrently; stop all when the first returns. Deprecated."""
     warn_deprecated(
         "run_until_first_complete is deprecated; use an anyio task group and cancel its scope."

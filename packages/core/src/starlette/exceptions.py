@@ -9,7 +9,7 @@ __all__ = ["HTTPException", "StarletteDeprecationWarning", "WebSocketException"]
 
 
 class StarletteDeprecationWarning(UserWarning):
-    """Warns about an API that still works but will go; shown by default, unlike DeprecationWarning."""
+    """An API that still works but will go; shown by default, unlike DeprecationWarning."""
 
 
 class HTTPException(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -23,11 +23,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 StatelessLifespan = Callable[[AppType], AbstractAsyncContextManager[None]]
 StatefulLifespan = Callable[[AppType], AbstractAsyncContextManager[Mapping[str, Any]]]
-Lifespan = Union[StatelessLifespan[AppType], StatefulLifespan[AppType]]
+Lifespan = StatelessLifespan[AppType] | StatefulLifespan[AppType]
 
 HTTPExceptionHandler = Callable[["Request", Exception], "Response | Awaitable[Response]"]
 WebSocketExceptionHandler = Callable[["WebSocket", Exception], Awaitable[None]]
-ExceptionHandler = Union[HTTPExceptionHandler, WebSocketExceptionHandler]
+ExceptionHandler = HTTPExceptionHandler | WebSocketExceptionHandler
 
 __all__ = [
     "ASGIApp",

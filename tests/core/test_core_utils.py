@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any
+
+import pytest
+
+import starlette.types
+from starlette._utils import (
+    AwaitableOrContextManager,
+    AwaitableOrContextManagerWrapper,
+    StarletteDeprecated,
+    collapse_excgroups,
+    get_route_path,
+    is_async_callable,
+    warn_deprecated,
+)
+from starlette.exceptions import StarletteDeprecationWarning
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup, ExceptionGroup
+
+
+async def async_function(value: int = 0) -> int:
+    return value
+
+
+def sync_function(value: int = 0) -> int:
+    return value
+
+
+class AsyncCallable:
+    async def __call__(self) -> None:
+        pass
+
+
+class SyncCallable:
+    def __call__(self) -> None:
+        pass
+
+
+class AsyncMethods:
+    async def method(self) -> None:
+        pass
+
+
+async def async_generator() -> Any:
+    yield 1
+
+
+@pytest.mark.parametrize(
+    ("obj", "expected"),
+    [
+        (async_function, True),
+        (sync_function, False),
+        (functools.partial(async_function, 1), True),
+        (functools.partial(functools.partial(async_function), value=2), True),
+        (functools.partial(sync_function, 1), False),
+        (AsyncCallable(), True),
+        (SyncCallable(), False),
+        (functools.partial(AsyncCallable()), True),
+        (AsyncMethods().method, True),
+        (lambda: None, False),
+        (async_generator, False),
+        (None, False),
+        (42, False),
+    ],
+)
+def test_is_async_callable(obj: Any, expected: bool) -> None:
+    assert is_async_callable(obj) is expected
+
+
+def test_warn_deprecated_category_and_location() -> None:
+    def deprecated_api() -> None:
+        warn_deprecated("old_api is deprecated; use new_api instead.")
+
+    with pytest.warns(DeprecationWarning, match="use new_api instead") as record:
+        deprecated_api()
+    warning = record[0]
+    assert warning.category is StarletteDeprecated
+    assert issubclass(warning.category, StarletteDeprecationWarning)
+    assert warning.filename == __file__
+
+
+def test_warn_deprecated_custom_stacklevel() -> None:
+    with pytest.warns(StarletteDeprecationWarning, match="here") as record:
+        warn_deprecated("here", stacklevel=2)
+    assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        ({"path": "/users"}, "/users"),
+        ({"path": "/users", "root_path": ""}, "/users"),
+        ({"path": "/api/users", "root_path": "/api"}, "/users"),
+        ({"path": "/api", "root_path": "/api"}, ""),
+        ({"path": "/api/", "root_path": "/api"}, "/"),
+        ({"path": "/apiary", "root_path": "/api"}, "/apiary"),
+        ({"path": "/other", "root_path": "/api"}, "/other"),
+        ({"path": "/a/b/c", "root_path": "/a/b"}, "/c"),
+    ],
+)
+def test_get_route_path(scope: dict[str, Any], expected: str) -> None:
+    assert get_route_path(scope) == expected
+
+
+def test_collapse_excgroups_unwraps_nested_single_groups() -> None:
+    inner = ValueError("inner")
+    with pytest.raises(ValueError, match="inner") as info, collapse_excgroups():
+        raise ExceptionGroup("outer", [ExceptionGroup("middle", [inner])])
+    assert info.value is inner
+
+
+def test_collapse_excgroups_unwraps_base_exception_groups() -> None:
+    with pytest.raises(KeyboardInterrupt), collapse_excgroups():
+        raise BaseExceptionGroup("outer", [KeyboardInterrupt()])
+
+
+def test_collapse_excgroups_keeps_multi_member_groups() -> None:
+    with pytest.raises(ExceptionGroup) as info, collapse_excgroups():
+        raise ExceptionGroup("many", [ValueError("a"), TypeError("b")])
+    assert len(info.value.exceptions) == 2
+
+
+def test_collapse_excgroups_stops_at_a_multi_member_group() -> None:
+    many = ExceptionGroup("many", [ValueError("a"), TypeError("b")])
+    with pytest.raises(ExceptionGroup) as info, collapse_excgroups():
+        raise ExceptionGroup("outer", [many])
+    assert info.value is many
+
+
+def test_collapse_excgroups_lets_other_exceptions_through() -> None:
+    with pytest.raises(ValueError, match="plain"), collapse_excgroups():
+        raise ValueError("plain")
+
+
+def test_collapse_excgroups_without_exception() -> None:
+    with collapse_excgroups():
+        result = 1 + 1
+    assert result == 2
+
+
+class Resource:
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def open_resource(resource: Resource) -> Resource:
+    return resource
+
+
+@pytest.mark.anyio
+async def test_awaitable_or_context_manager_wrapper_await() -> None:
+    resource = Resource()
+    wrapper = AwaitableOrContextManagerWrapper(open_resource(resource))
+    assert await wrapper is resource
+    assert not resource.closed
+
+
+@pytest.mark.anyio
+async def test_awaitable_or_context_manager_wrapper_async_with_closes() -> None:
+    resource = Resource()
+    async with AwaitableOrContextManagerWrapper(open_resource(resource)) as entered:
+        assert entered is resource
+        assert not resource.closed
+    assert resource.closed
+
+
+@pytest.mark.anyio
+async def test_awaitable_or_context_manager_wrapper_closes_on_error() -> None:
+    resource = Resource()
+    with pytest.raises(RuntimeError, match="inside"):
+        async with AwaitableOrContextManagerWrapper(open_resource(resource)):
+            raise RuntimeError("inside")
+    assert resource.closed
+
+
+@pytest.mark.anyio
+async def test_awaitable_or_context_manager_protocol() -> None:
+    def form() -> AwaitableOrContextManager[Resource]:
+        return AwaitableOrContextManagerWrapper(open_resource(Resource()))
+
+    async with form() as resource:
+        assert isinstance(resource, Resource)
+    assert resource.closed
+
+
+def test_types_module_exports() -> None:
+    for name in starlette.types.__all__:
+        assert getattr(starlette.types, name) is not None
+    assert set(starlette.types.__all__) >= {
+        "ASGIApp",
+        "Scope",
+        "Message",
+        "Receive",
+        "Send",
+        "Lifespan",
+        "ExceptionHandler",
+        "AppType",
+    }

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import random
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from starlette.datastructures import URL, ImmutableMultiDict, MutableHeaders, QueryParams
+
+text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20)
+pairs = st.lists(st.tuples(text, text), max_size=10)
+header_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-ABCXYZ0123456789", min_size=1)
+header_values = st.text(
+    alphabet=st.characters(codec="latin-1", exclude_characters="\r\n"), max_size=30
+)
+
+
+@given(pairs)
+def test_query_params_round_trip_through_str(items: list[tuple[str, str]]) -> None:
+    params = QueryParams(items)
+    assert QueryParams(str(params)).multi_items() == items
+
+
+@given(pairs, st.randoms(use_true_random=False))
+def test_multidict_equality_ignores_order(items: list[tuple[str, str]], rnd: random.Random) -> None:
+    shuffled = list(items)
+    rnd.shuffle(shuffled)
+    assert ImmutableMultiDict(items) == ImmutableMultiDict(shuffled)
+    assert ImmutableMultiDict(items) != ImmutableMultiDict([*items, ("extra", "")])
+
+
+@given(st.lists(st.tuples(header_names, header_values), max_size=8), header_names, header_values)
+def test_mutable_headers_setitem_leaves_exactly_one_value(
+    existing: list[tuple[str, str]], name: str, value: str
+) -> None:
+    headers = MutableHeaders(
+        raw=[(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in existing]
+    )
+    others = [(k, v) for k, v in headers.items() if k != name.lower()]
+    headers[name] = value
+    assert headers.getlist(name) == [value]
+    assert [(k, v) for k, v in headers.items() if k != name.lower()] == others
+
+
+@given(host=st.binary(max_size=30), path=text)
+def test_url_from_scope_never_takes_an_authority_from_a_bad_host_or_path(
+    host: bytes, path: str
+) -> None:
+    scope = {
+        "type": "http",
+        "scheme": "https",
+        "server": ("10.0.0.1", 443),
+        "path": "/" + path,
+        "query_string": b"",
+        "headers": [(b"host", host)],
+    }
+    url = URL(scope=scope)
+    assert url.scheme == "https"
+    assert url.path.startswith("/")
+    assert url.query == ""
+    assert url.fragment == ""
+    assert url.username is None
+    netloc = url.netloc
+    assert netloc in ("10.0.0.1", host.decode("latin-1"))
