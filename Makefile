@@ -9,7 +9,7 @@ PYTHON_BIN := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/nu
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON_BIN) -m uv")
 VENV := .venv
 VPY := $(VENV)/bin/python
-SOURCES := packages/*/src/starlette
+SOURCES := $(wildcard packages/*/src/starlette)
 
 .PHONY: help uv install test test-unit test-isolation lint typecheck build test-matrix clean bench
 

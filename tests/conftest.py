@@ -35,4 +35,5 @@ def test_client_factory(anyio_backend_name: str) -> Callable[..., Any]:
     """`TestClient` bound to the current anyio backend (asyncio or trio)."""
     from starlette.testclient import TestClient
 
-    return functools.partial(TestClient, backend=anyio_backend_name)
+    backend: Any = anyio_backend_name  # "asyncio" or "trio", the Literal TestClient expects
+    return functools.partial(TestClient, backend=backend)

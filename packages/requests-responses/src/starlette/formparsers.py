@@ -1,0 +1,365 @@
+"""Parsers for form bodies: `application/x-www-form-urlencoded` and `multipart/form-data`.
+
+Both parsers read the body as a stream and enforce their limits while parsing, so an oversized
+or hostile body fails early with a `MultiPartException` instead of being buffered first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from enum import Enum
+from tempfile import SpooledTemporaryFile
+from typing import Any, NamedTuple
+from urllib.parse import unquote_to_bytes
+
+import anyio
+
+from starlette.datastructures import FormData, Headers, UploadFile
+
+__all__ = ["FormMessage", "FormParser", "MultiPartException", "MultiPartParser", "MultipartPart"]
+
+_MULTIPART_MISSING = (
+    "The `python-multipart` library must be installed to parse multipart forms: "
+    'pip install "starlette-requests-responses[multipart]"'
+)
+
+
+class _Multipart(NamedTuple):
+    MultipartParser: Any
+    MultipartState: Any
+    FormParserError: type[Exception]
+    parse_options_header: Callable[[str | bytes | None], tuple[bytes, dict[bytes, bytes]]]
+
+
+def _import_multipart() -> _Multipart:
+    """python-multipart, imported only when a multipart body is actually parsed."""
+    try:
+        from python_multipart import exceptions, multipart
+    except ModuleNotFoundError:
+        try:
+            # Releases before 0.0.13 only had the old import name.
+            from multipart import exceptions, multipart  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            raise ImportError(_MULTIPART_MISSING) from None
+    return _Multipart(
+        multipart.MultipartParser,
+        multipart.MultipartState,
+        exceptions.FormParserError,
+        multipart.parse_options_header,
+    )
+
+
+class FormMessage(Enum):
+    FIELD_START = 1
+    FIELD_NAME = 2
+    FIELD_DATA = 3
+    FIELD_END = 4
+    END = 5
+
+
+class MultiPartException(Exception):
+    """A form body that breaks a limit or cannot be parsed; `request.form()` answers it with 400."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _part_too_large(max_part_size: int) -> MultiPartException:
+    return MultiPartException(f"Part exceeded maximum size of {max_part_size // 1024}KB.")
+
+
+def _too_many_fields(max_fields: int | float) -> MultiPartException:
+    return MultiPartException(f"Too many fields. Maximum number of fields is {max_fields}.")
+
+
+def _decode_form_bytes(data: bytes | bytearray) -> str:
+    # `+` is a space and %XX an escaped byte; the result is UTF-8 (what browsers send).
+    return unquote_to_bytes(bytes(data).replace(b"+", b" ")).decode("utf-8", "replace")
+
+
+class FormParser:
+    """Parses an `application/x-www-form-urlencoded` body, chunk by chunk."""
+
+    def __init__(
+        self,
+        headers: Headers,
+        stream: AsyncGenerator[bytes, None],
+        *,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> None:
+        self.headers = headers
+        self.stream = stream
+        self.max_fields = max_fields
+        self.max_part_size = max_part_size
+        self.messages: list[tuple[FormMessage, bytes]] = []
+        # Tokenizer state carried from one chunk to the next.
+        self._in_field = False
+        self._in_name = False
+        self._name = bytearray()
+        self._value = bytearray()
+        self._items: list[tuple[str, str | UploadFile]] = []
+
+    def on_field_start(self) -> None:
+        self.messages.append((FormMessage.FIELD_START, b""))
+
+    def on_field_name(self, data: bytes, start: int, end: int) -> None:
+        self.messages.append((FormMessage.FIELD_NAME, data[start:end]))
+
+    def on_field_data(self, data: bytes, start: int, end: int) -> None:
+        self.messages.append((FormMessage.FIELD_DATA, data[start:end]))
+
+    def on_field_end(self) -> None:
+        self.messages.append((FormMessage.FIELD_END, b""))
+
+    def on_end(self) -> None:
+        self.messages.append((FormMessage.END, b""))
+
+    def _write(self, data: bytes) -> None:
+        """Tokenize one chunk into callbacks; a field may span any number of chunks."""
+        position, length = 0, len(data)
+        while position < length:
+            if not self._in_field:
+                if data[position] == 0x26:  # `&&`: an empty pair, skipped like parse_qsl does
+                    position += 1
+                    continue
+                self._in_field = self._in_name = True
+                self.on_field_start()
+            ampersand = data.find(b"&", position)
+            if ampersand == -1:
+                ampersand = length
+            if self._in_name:
+                equals = data.find(b"=", position, ampersand)
+                if equals != -1:
+                    self.on_field_name(data, position, equals)
+                    self._in_name = False
+                    position = equals + 1
+                    continue
+                self.on_field_name(data, position, ampersand)
+            else:
+                self.on_field_data(data, position, ampersand)
+            if ampersand < length:
+                self._in_field = False
+                self.on_field_end()
+                # Per field, not per chunk: limits apply before a big chunk is fully tokenized.
+                self._consume_messages()
+            position = ampersand + 1
+        self._consume_messages()
+
+    def _finalize(self) -> None:
+        if self._in_field:
+            self._in_field = False
+            self.on_field_end()
+        self.on_end()
+        self._consume_messages()
+
+    def _consume_messages(self) -> None:
+        items = self._items
+        for message_type, message_bytes in self.messages:
+            if message_type is FormMessage.FIELD_START:
+                if len(items) >= self.max_fields:
+                    raise _too_many_fields(self.max_fields)
+                self._name, self._value = bytearray(), bytearray()
+            elif message_type is FormMessage.FIELD_NAME:
+                self._name += message_bytes
+            elif message_type is FormMessage.FIELD_DATA:
+                self._value += message_bytes
+            elif message_type is FormMessage.FIELD_END:
+                items.append((_decode_form_bytes(self._name), _decode_form_bytes(self._value)))
+            if len(self._name) + len(self._value) > self.max_part_size:
+                raise _part_too_large(self.max_part_size)
+        self.messages.clear()
+
+    async def parse(self) -> FormData:
+        """Read the whole stream and return its fields, in order; blank values are kept."""
+        # Closing the stream when a limit stops the parse early: no generator is left suspended.
+        async with aclosing(self.stream) as stream:
+            async for chunk in stream:
+                self._write(chunk)
+        self._finalize()
+        return FormData(self._items)
+
+
+@dataclass
+class MultipartPart:
+    """The part of a multipart body being parsed."""
+
+    content_disposition: bytes | None = None
+    field_name: str = ""
+    data: bytearray = field(default_factory=bytearray)
+    file: UploadFile | None = None
+    item_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+def _user_safe_decode(src: bytes | bytearray, codec: str) -> str:
+    try:
+        return src.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return src.decode("latin-1")
+
+
+class MultiPartParser:
+    """Parses a `multipart/form-data` body; file parts spool to disk past `spool_max_size`."""
+
+    spool_max_size = 1024 * 1024
+    max_part_size = 1024 * 1024
+
+    def __init__(
+        self,
+        headers: Headers,
+        stream: AsyncGenerator[bytes, None],
+        *,
+        max_files: int | float = 1000,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> None:
+        self._multipart = _import_multipart()
+        self.headers = headers
+        self.stream = stream
+        self.max_files = max_files
+        self.max_fields = max_fields
+        self.max_part_size = max_part_size
+        self.items: list[tuple[str, str | UploadFile]] = []
+        self._current_files = 0
+        self._current_fields = 0
+        self._current_partial_header_name = b""
+        self._current_partial_header_value = b""
+        self._current_part = MultipartPart()
+        self._charset = "utf-8"
+        # The callbacks are synchronous: file writes are queued here and awaited after each chunk,
+        # so that `UploadFile.write` can move the rollover to disk into a worker thread.
+        self._file_parts_to_write: list[tuple[MultipartPart, bytes]] = []
+        self._file_parts_to_finish: list[MultipartPart] = []
+        self._files_to_close_on_error: list[UploadFile] = []
+
+    def on_part_begin(self) -> None:
+        self._current_part = MultipartPart()
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        message_bytes = data[start:end]
+        if self._current_part.file is None:
+            if len(self._current_part.data) + len(message_bytes) > self.max_part_size:
+                raise _part_too_large(self.max_part_size)
+            self._current_part.data.extend(message_bytes)
+        else:
+            self._file_parts_to_write.append((self._current_part, message_bytes))
+
+    def on_part_end(self) -> None:
+        part = self._current_part
+        if part.file is None:
+            self.items.append((part.field_name, _user_safe_decode(part.data, self._charset)))
+        else:
+            self._file_parts_to_finish.append(part)
+            self.items.append((part.field_name, part.file))
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._current_partial_header_name += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._current_partial_header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        name = self._current_partial_header_name.lower()
+        value = self._current_partial_header_value
+        if name == b"content-disposition":
+            self._current_part.content_disposition = value
+        self._current_part.item_headers.append((name, value))
+        self._current_partial_header_name = b""
+        self._current_partial_header_value = b""
+
+    def on_headers_finished(self) -> None:
+        part = self._current_part
+        if part.content_disposition is None:
+            raise MultiPartException("Missing Content-Disposition header in multipart part.")
+        _, options = self._multipart.parse_options_header(part.content_disposition)
+        try:
+            part.field_name = _user_safe_decode(options[b"name"], self._charset)
+        except KeyError:
+            raise MultiPartException(
+                'The Content-Disposition header field "name" must be provided.'
+            ) from None
+        if b"filename" in options:
+            self._current_files += 1
+            if self._current_files > self.max_files:
+                raise MultiPartException(
+                    f"Too many files. Maximum number of files is {self.max_files}."
+                )
+            filename = _user_safe_decode(options[b"filename"], self._charset)
+            # Closed by `FormData.close()`, or by `parse()` when parsing fails.
+            tempfile = SpooledTemporaryFile(max_size=self.spool_max_size)  # noqa: SIM115
+            part.file = UploadFile(
+                file=tempfile,  # type: ignore[arg-type]
+                size=0,
+                filename=filename,
+                headers=Headers(raw=part.item_headers),
+            )
+            self._files_to_close_on_error.append(part.file)
+        else:
+            self._current_fields += 1
+            if self._current_fields > self.max_fields:
+                raise _too_many_fields(self.max_fields)
+
+    def on_end(self) -> None:
+        pass
+
+    async def _write_file_parts(self) -> None:
+        for part, data in self._file_parts_to_write:
+            assert part.file is not None
+            await part.file.write(data)
+        for part in self._file_parts_to_finish:
+            assert part.file is not None
+            await part.file.seek(0)
+        self._file_parts_to_write.clear()
+        self._file_parts_to_finish.clear()
+
+    def _parse_content_type(self) -> bytes:
+        _, params = self._multipart.parse_options_header(self.headers.get("Content-Type", ""))
+        charset = params.get(b"charset", b"utf-8").decode("latin-1")
+        self._charset = charset
+        boundary: bytes = params.get(b"boundary", b"")
+        if not boundary:
+            raise MultiPartException("Missing boundary in multipart.")
+        return boundary
+
+    async def parse(self) -> FormData:
+        """Read the whole stream; any error closes the files opened so far."""
+        boundary = self._parse_content_type()
+        callbacks = {
+            "on_part_begin": self.on_part_begin,
+            "on_part_data": self.on_part_data,
+            "on_part_end": self.on_part_end,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
+            "on_headers_finished": self.on_headers_finished,
+            "on_end": self.on_end,
+        }
+        multipart = self._multipart
+        try:
+            parser = multipart.MultipartParser(boundary, callbacks)
+        except multipart.FormParserError as exc:  # an over-long boundary, for one
+            raise MultiPartException(f"Invalid boundary in multipart: {exc}") from exc
+        received = False
+        try:
+            async with aclosing(self.stream) as stream:
+                async for chunk in stream:
+                    if chunk:
+                        received = True
+                        try:
+                            parser.write(chunk)
+                        except multipart.FormParserError as exc:
+                            raise MultiPartException(f"Malformed multipart body: {exc}") from exc
+                    await self._write_file_parts()
+            parser.finalize()
+            if received and parser.state != multipart.MultipartState.END:
+                raise MultiPartException("Malformed multipart body: unexpected end of body.")
+        except BaseException:
+            # Shielded: cleanup must also happen when the parse is being cancelled.
+            with anyio.CancelScope(shield=True):
+                for file in self._files_to_close_on_error:
+                    await file.close()
+            raise
+        return FormData(self.items)

@@ -1,0 +1,379 @@
+"""`Request` and its base `HTTPConnection`: read-only views over an ASGI connection scope."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncGenerator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import anyio
+
+from starlette._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
+from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State
+from starlette.exceptions import HTTPException
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
+from starlette.types import Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from starlette.datastructures import URLPath
+
+__all__ = [
+    "ClientDisconnect",
+    "HTTPConnection",
+    "Request",
+    "cookie_parser",
+    "empty_receive",
+    "empty_send",
+]
+
+# Request headers a pushed resource's request inherits (HTTP/2 server push).
+SERVER_PUSH_HEADERS_TO_COPY = (
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "cache-control",
+    "user-agent",
+)
+
+# An escape inside a quoted cookie value, `\ooo` (octal) or `\c`, as `http.cookies` reads it.
+_COOKIE_ESCAPE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
+
+
+def _unescape_cookie_char(match: re.Match[str]) -> str:
+    octal = match[1]
+    return chr(int(octal, 8)) if octal else match[2]
+
+
+def _unquote_cookie(value: str) -> str:
+    if len(value) < 2 or value[0] != '"' or value[-1] != '"':
+        return value
+    return _COOKIE_ESCAPE.sub(_unescape_cookie_char, value[1:-1])
+
+
+def cookie_parser(cookie_string: str) -> dict[str, str]:
+    """Parse a `Cookie` header leniently, as browsers send it (not RFC 6265's strict grammar).
+
+    A chunk without `=` is a value with an empty name; when a name repeats, the last one wins.
+    """
+    cookie_dict: dict[str, str] = {}
+    for chunk in cookie_string.split(";"):
+        if "=" in chunk:
+            key, value = chunk.split("=", 1)
+        else:
+            key, value = "", chunk
+        key, value = key.strip(), value.strip()
+        if key or value:
+            cookie_dict[key] = _unquote_cookie(value)
+    return cookie_dict
+
+
+class ClientDisconnect(Exception):
+    """The client went away while the request body was being read."""
+
+
+async def empty_receive() -> NoReturn:
+    raise RuntimeError("Receive channel has not been made available")
+
+
+async def empty_send(message: Message) -> NoReturn:
+    raise RuntimeError("Send channel has not been made available")
+
+
+class HTTPConnection(Mapping[str, Any]):
+    """What HTTP requests and WebSocket connections share: URL, headers, cookies, state...
+
+    Every property is computed on first access and cached on the instance.
+    """
+
+    _url: URL
+    _base_url: URL
+    _headers: Headers
+    _query_params: QueryParams
+    _cookies: dict[str, str]
+    _state: State
+
+    def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
+        assert scope["type"] in ("http", "websocket")
+        self.scope = scope
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        # `Request[MyState]` annotations, which upstream's generic classes allow, work at runtime.
+        return cls
+
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    # A connection is equal only to itself; two connections over equal scopes are distinct.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    @property
+    def app(self) -> Any:
+        return self.scope["app"]
+
+    @property
+    def url(self) -> URL:
+        try:
+            return self._url
+        except AttributeError:
+            self._url = URL(scope=self.scope)
+            return self._url
+
+    @property
+    def base_url(self) -> URL:
+        """The application's root URL, with a trailing slash: what `url_for` builds on."""
+        try:
+            return self._base_url
+        except AttributeError:
+            # Inside a Mount `root_path` grows; `app_root_path` keeps the application's own.
+            root_path = self.scope.get("app_root_path", self.scope.get("root_path", ""))
+            path = root_path if root_path.endswith("/") else root_path + "/"
+            base_scope = {**self.scope, "path": path, "query_string": b"", "root_path": root_path}
+            self._base_url = URL(scope=base_scope)
+            return self._base_url
+
+    @property
+    def headers(self) -> Headers:
+        try:
+            return self._headers
+        except AttributeError:
+            self._headers = Headers(scope=self.scope)
+            return self._headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        try:
+            return self._query_params
+        except AttributeError:
+            self._query_params = QueryParams(self.scope["query_string"])
+            return self._query_params
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        return self.scope.get("path_params", {})  # type: ignore[no-any-return]
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies from every `Cookie` header (HTTP/2 clients may send several)."""
+        try:
+            return self._cookies
+        except AttributeError:
+            cookie_headers = self.headers.getlist("cookie")
+            self._cookies = cookie_parser("; ".join(cookie_headers)) if cookie_headers else {}
+            return self._cookies
+
+    @property
+    def client(self) -> Address | None:
+        host_port = self.scope.get("client")
+        if host_port is not None:
+            return Address(*host_port)
+        return None
+
+    @property
+    def session(self) -> dict[str, Any]:
+        assert "session" in self.scope, (
+            "SessionMiddleware must be installed to access request.session"
+        )
+        return self.scope["session"]  # type: ignore[no-any-return]
+
+    @property
+    def auth(self) -> Any:
+        assert "auth" in self.scope, (
+            "AuthenticationMiddleware must be installed to access request.auth"
+        )
+        return self.scope["auth"]
+
+    @property
+    def user(self) -> Any:
+        assert "user" in self.scope, (
+            "AuthenticationMiddleware must be installed to access request.user"
+        )
+        return self.scope["user"]
+
+    @property
+    def state(self) -> State:
+        """Per-connection state; it starts as a copy of the lifespan state, when there is one."""
+        try:
+            return self._state
+        except AttributeError:
+            self._state = State(self.scope.setdefault("state", {}))
+            return self._state
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        """The absolute URL of the route called `name`, built by the router or the app."""
+        provider = self.scope.get("router") or self.scope.get("app")
+        if provider is None:
+            raise RuntimeError(
+                "The `url_for` method can only be used inside a Starlette application "
+                "or with a router."
+            )
+        url_path: URLPath = provider.url_path_for(name, **path_params)
+        return url_path.make_absolute_url(base_url=self.base_url)
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.partition(";")[0].strip().lower()
+
+
+class Request(HTTPConnection):
+    """An incoming HTTP request: the scope, plus the body read from `receive`."""
+
+    _body: bytes
+    _json: Any
+    _form: FormData | None
+
+    def __init__(self, scope: Scope, receive: Receive = empty_receive, send: Send = empty_send):
+        super().__init__(scope)
+        assert scope["type"] == "http"
+        self._receive = receive
+        self._send = send
+        self._stream_consumed = False
+        self._is_disconnected = False
+        self._form = None
+        # A body message that `is_disconnected()` received early, for `stream()` to yield.
+        self._pending: Message | None = None
+
+    @property
+    def method(self) -> str:
+        return self.scope["method"]  # type: ignore[no-any-return]
+
+    @property
+    def receive(self) -> Receive:
+        return self._receive
+
+    async def _next_message(self) -> Message:
+        message = self._pending
+        if message is None:
+            return await self._receive()
+        self._pending = None
+        return message
+
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        """The body, chunk by chunk as it arrives; always ends with `b""`.
+
+        Raises `ClientDisconnect` if the client leaves, and `RuntimeError` if the body was
+        already streamed (and not kept by `body()`).
+        """
+        if hasattr(self, "_body"):
+            yield self._body
+            yield b""
+            return
+        if self._stream_consumed:
+            raise RuntimeError("Stream consumed")
+        while not self._stream_consumed:
+            message = await self._next_message()
+            if message["type"] == "http.request":
+                body = message.get("body", b"")
+                if not message.get("more_body", False):
+                    self._stream_consumed = True
+                if body:
+                    yield body
+            elif message["type"] == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect()
+        yield b""
+
+    async def body(self) -> bytes:
+        """The whole body, read once and kept."""
+        if not hasattr(self, "_body"):
+            chunks = [chunk async for chunk in self.stream()]
+            self._body = b"".join(chunks)
+        return self._body
+
+    async def json(self) -> Any:
+        """The body decoded as JSON, kept after the first call."""
+        if not hasattr(self, "_json"):
+            self._json = json.loads(await self.body())
+        return self._json
+
+    async def _get_form(
+        self,
+        *,
+        max_files: int | float = 1000,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> FormData:
+        if self._form is None:
+            media_type = _media_type(self.headers.get("content-type", ""))
+            try:
+                if media_type == "multipart/form-data":
+                    multipart_parser = MultiPartParser(
+                        self.headers,
+                        self.stream(),
+                        max_files=max_files,
+                        max_fields=max_fields,
+                        max_part_size=max_part_size,
+                    )
+                    self._form = await multipart_parser.parse()
+                elif media_type == "application/x-www-form-urlencoded":
+                    form_parser = FormParser(
+                        self.headers,
+                        self.stream(),
+                        max_fields=max_fields,
+                        max_part_size=max_part_size,
+                    )
+                    self._form = await form_parser.parse()
+                else:
+                    self._form = FormData()
+            except MultiPartException as exc:
+                # Always a client error, whether or not an application handles this request.
+                raise HTTPException(status_code=400, detail=exc.message) from exc
+        return self._form
+
+    def form(
+        self,
+        *,
+        max_files: int | float = 1000,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> AwaitableOrContextManager[FormData]:
+        """The parsed form body; `async with request.form() as form:` also closes its files.
+
+        A form over a limit, or malformed, raises `HTTPException(400)` naming the problem.
+        """
+        return AwaitableOrContextManagerWrapper(
+            self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size)
+        )
+
+    async def close(self) -> None:
+        """Close the uploaded files of the parsed form, if any."""
+        if self._form is not None:
+            await self._form.close()
+
+    async def is_disconnected(self) -> bool:
+        """Whether the client has gone, checked without waiting for a message."""
+        if not self._is_disconnected and self._pending is None:
+            message: Message = {}
+            # A cancelled scope: take a message only if one is already waiting.
+            with anyio.CancelScope() as cancel_scope:
+                cancel_scope.cancel()
+                message = await self._receive()
+            if message.get("type") == "http.disconnect":
+                self._is_disconnected = True
+            elif message:
+                # A body chunk must not be lost: `stream()` yields it next.
+                self._pending = message
+        return self._is_disconnected
+
+    async def send_push_promise(self, path: str) -> None:
+        """Ask an HTTP/2 server to push `path`, when the server offers server push."""
+        if "http.response.push" in (self.scope.get("extensions") or {}):
+            raw_headers = [
+                (name.encode("latin-1"), value.encode("latin-1"))
+                for name in SERVER_PUSH_HEADERS_TO_COPY
+                for value in self.headers.getlist(name)
+            ]
+            await self._send({"type": "http.response.push", "path": path, "headers": raw_headers})
+
+    async def send_early_hints(self, link: str, /, *additional_links: str) -> None:
+        """Send a `103 Early Hints` with these `Link` values, when the server supports it."""
+        if "http.response.early_hint" in (self.scope.get("extensions") or {}):
+            links = [value.encode("latin-1") for value in (link, *additional_links)]
+            await self._send({"type": "http.response.early_hint", "links": links})

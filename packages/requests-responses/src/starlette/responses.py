@@ -1,0 +1,720 @@
+"""HTTP responses: ASGI apps that send one status, its headers and a body."""
+
+from __future__ import annotations
+
+import hashlib
+import http.cookies
+import json
+import os
+import stat
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from email.utils import format_datetime, formatdate, parsedate_to_datetime
+from functools import partial
+from mimetypes import guess_type
+from secrets import token_hex
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
+
+import anyio
+import anyio.to_thread
+
+from starlette._utils import collapse_excgroups
+from starlette.concurrency import iterate_in_threadpool
+from starlette.datastructures import URL, MutableHeaders
+from starlette.types import Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from starlette.background import BackgroundTask
+
+__all__ = [
+    "FileResponse",
+    "HTMLResponse",
+    "JSONResponse",
+    "MalformedRangeHeader",
+    "PlainTextResponse",
+    "RangeNotSatisfiable",
+    "RedirectResponse",
+    "Response",
+    "StreamingResponse",
+]
+
+# Header values are built once per (media type, charset), not once per response.
+_CONTENT_TYPE_CACHE: dict[tuple[str, str], bytes] = {}
+_CONTENT_TYPE_CACHE_SIZE = 256
+
+
+def _content_type(media_type: str, charset: str) -> bytes:
+    key = (media_type, charset)
+    value = _CONTENT_TYPE_CACHE.get(key)
+    if value is None:
+        if media_type.startswith("text/") and "charset=" not in media_type.lower():
+            media_type = f"{media_type}; charset={charset}"
+        value = media_type.encode("latin-1")
+        if len(_CONTENT_TYPE_CACHE) < _CONTENT_TYPE_CACHE_SIZE:
+            _CONTENT_TYPE_CACHE[key] = value
+    return value
+
+
+def _check_header_value(value: str, what: str) -> str:
+    # CR/LF would let a value start a new header (response splitting); NUL breaks most parsers.
+    if "\r" in value or "\n" in value or "\0" in value:
+        raise ValueError(f"{what} must not contain CR, LF or NUL characters: {value!r}")
+    return value
+
+
+def _find_header(raw_headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    for key, value in raw_headers:
+        if key == name:
+            return value
+    return None
+
+
+def _setdefault_header(raw_headers: list[tuple[bytes, bytes]], name: bytes, value: str) -> None:
+    if _find_header(raw_headers, name) is None:
+        raw_headers.append((name, value.encode("latin-1")))
+
+
+class Response:
+    """A complete response: `content` is rendered to bytes once, at construction."""
+
+    media_type: str | None = None
+    charset = "utf-8"
+    _headers: MutableHeaders
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.body = self.render(content)
+        self.init_headers(headers)
+
+    def render(self, content: Any) -> bytes | memoryview:
+        """Turn `content` into the body bytes."""
+        if content is None:
+            return b""
+        if isinstance(content, (bytes, memoryview)):
+            return content
+        return content.encode(self.charset)  # type: ignore[no-any-return]
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Build `raw_headers`: the user's headers, then `content-length` and `content-type`."""
+        if headers is None:
+            raw_headers: list[tuple[bytes, bytes]] = []
+            populate_content_length = populate_content_type = True
+        else:
+            raw_headers = [
+                (
+                    _check_header_value(key, "Header name").lower().encode("latin-1"),
+                    _check_header_value(value, "Header value").encode("latin-1"),
+                )
+                for key, value in headers.items()
+            ]
+            keys = {key for key, _ in raw_headers}
+            populate_content_length = b"content-length" not in keys
+            populate_content_type = b"content-type" not in keys
+
+        body = getattr(self, "body", None)
+        status_code = self.status_code
+        if (
+            body is not None
+            and populate_content_length
+            and not (status_code < 200 or status_code in (204, 304))
+        ):
+            # memoryview: len() counts items of the first dimension, nbytes counts bytes.
+            length = body.nbytes if isinstance(body, memoryview) else len(body)
+            raw_headers.append((b"content-length", str(length).encode("latin-1")))
+
+        media_type = self.media_type
+        if media_type is not None and populate_content_type:
+            raw_headers.append((b"content-type", _content_type(media_type, self.charset)))
+
+        self.raw_headers = raw_headers
+
+    @property
+    def headers(self) -> MutableHeaders:
+        """The response headers, editable; changes write through to `raw_headers`."""
+        try:
+            return self._headers
+        except AttributeError:
+            self._headers = MutableHeaders(raw=self.raw_headers)
+            return self._headers
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Add a `Set-Cookie` header."""
+        for what, text in (("key", key), ("value", value), ("path", path), ("domain", domain)):
+            if text is not None and any(char in text for char in "\r\n;\0"):
+                raise ValueError(f"Cookie {what} must not contain CR, LF, NUL or ';': {text!r}")
+        cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
+        cookie[key] = value
+        morsel = cookie[key]
+        if max_age is not None:
+            morsel["max-age"] = str(max_age)
+        if expires is not None:
+            if isinstance(expires, datetime):
+                morsel["expires"] = format_datetime(expires, usegmt=True)
+            elif isinstance(expires, str):
+                morsel["expires"] = _check_header_value(expires, "Cookie expires")
+            else:
+                # An int is "seconds from now": SimpleCookie turns it into an HTTP date.
+                morsel["expires"] = expires
+        if path is not None:
+            morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            assert samesite.lower() in ("strict", "lax", "none"), (
+                "samesite must be either 'strict', 'lax' or 'none'"
+            )
+            morsel["samesite"] = samesite
+        cookie_value = cookie.output(header="").strip()
+        if partitioned:
+            # http.cookies knows `Partitioned` only from Python 3.14 on.
+            cookie_value += "; Partitioned"
+        self.raw_headers.append((b"set-cookie", cookie_value.encode("latin-1")))
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Tell the client to drop a cookie: an expired, empty `Set-Cookie`."""
+        self.set_cookie(
+            key,
+            max_age=0,
+            expires=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # A WebSocket denial response (the "websocket.http.response" extension).
+            start_type, body_type = "websocket.http.response.start", "websocket.http.response.body"
+        else:
+            start_type, body_type = "http.response.start", "http.response.body"
+        await send({"type": start_type, "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": body_type, "body": self.body})
+        if self.background is not None:
+            await self.background()
+
+
+class HTMLResponse(Response):
+    media_type = "text/html"
+
+
+class PlainTextResponse(Response):
+    media_type = "text/plain"
+
+
+# What json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
+# separators=(",", ":")) does, without building a new encoder on every call.
+_json_encode = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+).encode
+
+
+class JSONResponse(Response):
+    """Compact UTF-8 JSON; NaN and infinities are refused (they are not JSON)."""
+
+    media_type = "application/json"
+
+    def __init__(
+        self,
+        content: Any,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        super().__init__(content, status_code, headers, media_type, background)
+
+    def render(self, content: Any) -> bytes:
+        return _json_encode(content).encode("utf-8")
+
+
+class RedirectResponse(Response):
+    """An empty response whose `location` header is `url`, percent-encoded where needed."""
+
+    def __init__(
+        self,
+        url: str | URL,
+        status_code: int = 307,
+        headers: Mapping[str, str] | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        super().__init__(b"", status_code, headers, None, background)
+        location = quote(str(url), safe=":/%#?=@[]!$&'()*+,;").encode("latin-1")
+        if headers is not None:
+            self.raw_headers[:] = [item for item in self.raw_headers if item[0] != b"location"]
+        self.raw_headers.append((b"location", location))
+
+
+Content = str | bytes | memoryview
+SyncContentStream = Iterable[Content]
+AsyncContentStream = AsyncIterable[Content]
+ContentStream = AsyncContentStream | SyncContentStream
+
+
+class _ClientGone(Exception):
+    """`send` failed with OSError: the client went away, so sending stops quietly."""
+
+
+def _guard_send(send: Send) -> Send:
+    async def guarded(message: Message) -> None:
+        try:
+            await send(message)
+        except OSError:
+            raise _ClientGone from None
+
+    return guarded
+
+
+def _websocket_denial_send(send: Send) -> Send:
+    async def prefixed(message: Message) -> None:
+        await send({**message, "type": "websocket." + message["type"]})
+
+    return prefixed
+
+
+def _spec_version(scope: Scope) -> tuple[int, ...]:
+    version: str = scope.get("asgi", {}).get("spec_version", "2.0")
+    return tuple(map(int, version.split(".")))
+
+
+async def _listen_for_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] in ("http.disconnect", "websocket.disconnect"):
+            break
+
+
+async def _until_disconnect(
+    scope: Scope,
+    stream: Callable[[], Awaitable[None]],
+    listen: Callable[[], Awaitable[None]],
+) -> None:
+    """Run `stream`; stop it early when the client disconnects."""
+    try:
+        if _spec_version(scope) >= (2, 4):
+            # ASGI 2.4 servers make `send` raise OSError once the client is gone.
+            await stream()
+            return
+        with collapse_excgroups():
+            async with anyio.create_task_group() as task_group:
+
+                async def run_then_cancel(func: Callable[[], Awaitable[None]]) -> None:
+                    await func()
+                    task_group.cancel_scope.cancel()
+
+                task_group.start_soon(run_then_cancel, stream)
+                await run_then_cancel(listen)
+    except _ClientGone:
+        pass
+
+
+class StreamingResponse(Response):
+    """A response whose body comes from an (async or sync) iterator, chunk by chunk."""
+
+    body_iterator: AsyncContentStream
+
+    def __init__(
+        self,
+        content: ContentStream,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        if isinstance(content, AsyncIterable):
+            self.body_iterator = content
+        else:
+            # A blocking iterator must not block the event loop: fetch each item in a thread.
+            self.body_iterator = iterate_in_threadpool(content)
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.init_headers(headers)
+
+    async def listen_for_disconnect(self, receive: Receive) -> None:
+        """Return once the client disconnects."""
+        await _listen_for_disconnect(receive)
+
+    async def stream_response(self, send: Send) -> None:
+        """Send the start message, then every chunk of the body iterator."""
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        charset = self.charset
+        iterator = aiter(self.body_iterator)
+        try:
+            async for chunk in iterator:
+                if not isinstance(chunk, (bytes, memoryview)):
+                    chunk = chunk.encode(charset)
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finally:
+            # Stopped early (disconnect, error): let the generator's own cleanup run now rather
+            # than whenever, and wherever, it is garbage-collected.
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            send = _websocket_denial_send(send)
+        await _until_disconnect(
+            scope,
+            partial(self.stream_response, _guard_send(send)),
+            partial(self.listen_for_disconnect, receive),
+        )
+        if self.background is not None:
+            await self.background()
+
+
+class MalformedRangeHeader(Exception):
+    """The `Range` header cannot be parsed: answered with 400."""
+
+    def __init__(self, content: str = "Malformed range header.") -> None:
+        self.content = content
+
+
+class RangeNotSatisfiable(Exception):
+    """No requested range overlaps the file: answered with 416."""
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+
+
+# Positions longer than this cannot be real offsets; parsing them in full would let a huge
+# number cost CPU (or hit int's digit limit), so they are capped.
+_MAX_POSITION_DIGITS = 18
+_HUGE_POSITION = 10**_MAX_POSITION_DIGITS
+
+
+def _parse_position(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise MalformedRangeHeader()
+    text = text.lstrip("0") or "0"
+    return _HUGE_POSITION if len(text) > _MAX_POSITION_DIGITS else int(text)
+
+
+def _start_message(status_code: int, raw_headers: list[tuple[bytes, bytes]]) -> Message:
+    return {"type": "http.response.start", "status": status_code, "headers": raw_headers}
+
+
+# One part of a response body: literal bytes, or a (start, end) slice of the file.
+_Segment = bytes | tuple[int, int]
+
+
+class FileResponse(Response):
+    """Sends a file from disk, read in a worker thread, with HEAD and `Range` support."""
+
+    chunk_size = 64 * 1024
+    max_ranges = 100
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+        filename: str | None = None,
+        stat_result: os.stat_result | None = None,
+        method: str | None = None,
+        content_disposition_type: str = "attachment",
+    ) -> None:
+        self.path = path
+        self.status_code = status_code
+        self.filename = filename
+        self.method = method
+        if media_type is None:
+            media_type = guess_type(filename or path)[0] or "application/octet-stream"
+        self.media_type = media_type
+        self.background = background
+        self.init_headers(headers)
+        _setdefault_header(self.raw_headers, b"accept-ranges", "bytes")
+        if filename is not None:
+            quoted = quote(filename)
+            if quoted != filename:
+                # RFC 6266 / RFC 5987: non-ASCII or special names travel percent-encoded.
+                disposition = f"{content_disposition_type}; filename*=utf-8''{quoted}"
+            else:
+                disposition = f'{content_disposition_type}; filename="{filename}"'
+            _setdefault_header(self.raw_headers, b"content-disposition", disposition)
+        self.stat_result = stat_result
+        if stat_result is not None:
+            self.set_stat_headers(stat_result)
+
+    def set_stat_headers(self, stat_result: os.stat_result) -> None:
+        """Set `content-length`, `last-modified` and `etag` from the file's stat."""
+        etag_base = f"{stat_result.st_mtime}-{stat_result.st_size}".encode()
+        etag = f'"{hashlib.md5(etag_base, usedforsecurity=False).hexdigest()}"'
+        raw_headers = self.raw_headers
+        _setdefault_header(raw_headers, b"content-length", str(stat_result.st_size))
+        _setdefault_header(
+            raw_headers, b"last-modified", formatdate(stat_result.st_mtime, usegmt=True)
+        )
+        _setdefault_header(raw_headers, b"etag", etag)
+
+    def generate_multipart(
+        self,
+        ranges: Sequence[tuple[int, int]],
+        boundary: str,
+        max_size: int,
+        content_type: str,
+    ) -> tuple[int, Callable[[int, int], bytes]]:
+        """The `multipart/byteranges` body length, and the part-header builder.
+
+        `ranges` hold `(start, end)` with `end` exclusive. The body is, per range, the part
+        header, the bytes and CRLF; then `--boundary--` CRLF.
+        """
+
+        def part_header(start: int, end: int) -> bytes:
+            return (
+                f"--{boundary}\r\n"
+                f"Content-Type: {content_type}\r\n"
+                f"Content-Range: bytes {start}-{end - 1}/{max_size}\r\n"
+                "\r\n"
+            ).encode("latin-1")
+
+        content_length = sum(
+            len(part_header(start, end)) + end - start + 2 for start, end in ranges
+        )
+        content_length += len(boundary) + 6  # --boundary--\r\n
+        return content_length, part_header
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope.get("method", "GET").upper()
+        header_only = method == "HEAD" or (
+            self.method is not None and self.method.upper() == "HEAD"
+        )
+        stat_result = self.stat_result
+        if stat_result is None:
+            stat_result = await self._stat()
+            self.set_stat_headers(stat_result)
+
+        ranges = None
+        if self.status_code == 200 and method in ("GET", "HEAD"):
+            http_range = if_range = None
+            for key, value in scope.get("headers", ()):
+                if key == b"range":
+                    http_range = value.decode("latin-1")
+                elif key == b"if-range":
+                    if_range = value.decode("latin-1")
+            if http_range is not None and (if_range is None or self._if_range_matches(if_range)):
+                try:
+                    ranges = self._parse_range_header(http_range, stat_result.st_size)
+                except MalformedRangeHeader as exc:
+                    await PlainTextResponse(exc.content, status_code=400)(scope, receive, send)
+                    return
+                except RangeNotSatisfiable as exc:
+                    response = PlainTextResponse(
+                        status_code=416, headers={"content-range": f"bytes */{exc.max_size}"}
+                    )
+                    await response(scope, receive, send)
+                    return
+
+        status_code, raw_headers, segments = self._plan(ranges, stat_result.st_size)
+        if scope["type"] == "websocket":
+            send = _websocket_denial_send(send)
+        if header_only:
+            await send(_start_message(status_code, raw_headers))
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        elif ranges is None and "http.response.pathsend" in scope.get("extensions", {}):
+            # The server sends the file itself (zero-copy where it can).
+            await send(_start_message(status_code, raw_headers))
+            await send({"type": "http.response.pathsend", "path": os.fspath(self.path)})
+        else:
+            await self._send_file(scope, receive, send, status_code, raw_headers, segments)
+        if self.background is not None:
+            await self.background()
+
+    async def _stat(self) -> os.stat_result:
+        try:
+            stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
+        except (FileNotFoundError, NotADirectoryError):
+            raise RuntimeError(f"File at path {self.path} does not exist.") from None
+        if not stat.S_ISREG(stat_result.st_mode):
+            raise RuntimeError(f"File at path {self.path} is not a file.")
+        return stat_result
+
+    def _if_range_matches(self, if_range: str) -> bool:
+        # RFC 9110 13.1.5: an entity tag must match strongly (weak tags never do); a date must
+        # equal Last-Modified exactly.
+        if_range = if_range.strip()
+        if if_range.startswith('"'):
+            etag = _find_header(self.raw_headers, b"etag")
+            return etag is not None and etag.decode("latin-1") == if_range
+        last_modified = _find_header(self.raw_headers, b"last-modified")
+        if if_range.startswith("W/") or last_modified is None:
+            return False
+        try:
+            return parsedate_to_datetime(if_range) == parsedate_to_datetime(
+                last_modified.decode("latin-1")
+            )
+        except (TypeError, ValueError):
+            return False
+
+    def _parse_range_header(self, http_range: str, file_size: int) -> list[tuple[int, int]]:
+        """Satisfiable ranges as sorted, merged `(start, end)` pairs (`end` exclusive)."""
+        units, equals, specs = http_range.partition("=")
+        if not equals or units.strip().lower() != "bytes":
+            raise MalformedRangeHeader()
+        ranges: list[tuple[int, int]] = []
+        requested = False
+        for spec in specs.split(","):
+            spec = spec.strip()
+            if not spec:
+                continue  # RFC 9110 list syntax tolerates empty elements
+            requested = True
+            first, dash, last = spec.partition("-")
+            first, last = first.strip(), last.strip()
+            if not dash:
+                raise MalformedRangeHeader()
+            if not first:
+                suffix_length = _parse_position(last)
+                if suffix_length > 0 and file_size > 0:
+                    # An oversized suffix means "the whole file".
+                    ranges.append((max(file_size - suffix_length, 0), file_size))
+                continue
+            start = _parse_position(first)
+            end = file_size
+            if last:
+                last_position = _parse_position(last)
+                if last_position < start:
+                    raise MalformedRangeHeader()
+                end = min(last_position + 1, file_size)
+            if start < file_size:
+                ranges.append((start, end))
+        if not requested:
+            raise MalformedRangeHeader()
+        if not ranges:
+            raise RangeNotSatisfiable(file_size)
+
+        # Sort then merge overlapping and adjacent ranges: O(n log n) whatever the client sends.
+        ranges.sort()
+        merged = [ranges[0]]
+        for start, end in ranges[1:]:
+            last_start, last_end = merged[-1]
+            if start <= last_end:
+                if end > last_end:
+                    merged[-1] = (last_start, end)
+            else:
+                merged.append((start, end))
+        if len(merged) > self.max_ranges:
+            raise MalformedRangeHeader(
+                f"Malformed range header: more than {self.max_ranges} ranges."
+            )
+        return merged
+
+    def _plan(
+        self, ranges: list[tuple[int, int]] | None, file_size: int
+    ) -> tuple[int, list[tuple[bytes, bytes]], list[_Segment]]:
+        """Status, headers and body segments; a 206 works on a copy of the headers."""
+        if ranges is None:
+            return self.status_code, self.raw_headers, [(0, file_size)]
+        if len(ranges) == 1:
+            start, end = ranges[0]
+            raw_headers = [item for item in self.raw_headers if item[0] != b"content-length"]
+            raw_headers.append((b"content-length", str(end - start).encode("latin-1")))
+            raw_headers.append(
+                (b"content-range", f"bytes {start}-{end - 1}/{file_size}".encode("latin-1"))
+            )
+            return 206, raw_headers, [(start, end)]
+
+        content_type = _find_header(self.raw_headers, b"content-type")
+        boundary = token_hex(13)
+        content_length, part_header = self.generate_multipart(
+            ranges,
+            boundary,
+            file_size,
+            "" if content_type is None else content_type.decode("latin-1"),
+        )
+        raw_headers = [
+            item for item in self.raw_headers if item[0] not in (b"content-length", b"content-type")
+        ]
+        raw_headers.append((b"content-length", str(content_length).encode("latin-1")))
+        raw_headers.append(
+            (b"content-type", f"multipart/byteranges; boundary={boundary}".encode("latin-1"))
+        )
+        segments: list[_Segment] = []
+        for start, end in ranges:
+            segments += (part_header(start, end), (start, end), b"\r\n")
+        segments.append(f"--{boundary}--\r\n".encode("latin-1"))
+        return 206, raw_headers, segments
+
+    async def _send_file(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status_code: int,
+        raw_headers: list[tuple[bytes, bytes]],
+        segments: list[_Segment],
+    ) -> None:
+        try:
+            file = await anyio.open_file(self.path, mode="rb")
+        except (FileNotFoundError, NotADirectoryError):
+            raise RuntimeError(f"File at path {self.path} does not exist.") from None
+        send = _guard_send(send)
+
+        async def stream() -> None:
+            await send(_start_message(status_code, raw_headers))
+            pending = b""  # literal bytes ride along with the next file chunk
+            for segment in segments:
+                if isinstance(segment, bytes):
+                    pending += segment
+                    continue
+                start, end = segment
+                await file.seek(start)
+                remaining = end - start
+                while remaining > 0:
+                    chunk = await file.read(min(self.chunk_size, remaining))
+                    if not chunk:
+                        # The file shrank since it was stat'ed: end here rather than wait.
+                        await send({"type": "http.response.body", "body": b"", "more_body": False})
+                        return
+                    remaining -= len(chunk)
+                    if pending:
+                        chunk, pending = pending + chunk, b""
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": pending, "more_body": False})
+
+        async with file:
+            await _until_disconnect(scope, stream, partial(_listen_for_disconnect, receive))

@@ -1,0 +1,661 @@
+"""Drive an ASGI application from synchronous tests, through httpx."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import math
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeGuard, TypeVar, cast
+
+import anyio
+import anyio.abc
+import anyio.from_thread
+import httpx
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from starlette._utils import is_async_callable
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketDisconnect
+
+if TYPE_CHECKING:
+    from httpx._types import CookieTypes
+
+__all__ = ["TestClient", "WebSocketDenialResponse", "WebSocketTestSession"]
+
+ASGIInstance = Callable[[Receive, Send], Awaitable[None]]
+ASGI2App = Callable[[Scope], ASGIInstance]
+ASGI3App = Callable[[Scope, Receive, Send], Awaitable[None]]
+_PortalFactoryType = Callable[
+    [], contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal]
+]
+
+# What an application task hands to the test thread: its messages, or the exception it raised.
+_Item = Message | BaseException
+_ClientT = TypeVar("_ClientT", bound="TestClient")
+
+# Marks the end of an HTTP response (final body chunk, and trailers when announced).
+_RESPONSE_COMPLETE: Message = {"type": "testclient.response.complete"}
+
+
+def _is_asgi3(app: ASGI2App | ASGI3App) -> TypeGuard[ASGI3App]:
+    if inspect.isclass(app):
+        return hasattr(app, "__await__")
+    return is_async_callable(app)
+
+
+class _WrapASGI2:
+    """Runs an ASGI2 application (`app(scope)` returns `instance(receive, send)`) as ASGI3."""
+
+    def __init__(self, app: ASGI2App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        instance = self.app(scope)
+        await instance(receive, send)
+
+
+class _AsyncBackend(TypedDict):
+    backend: str
+    backend_options: dict[str, Any]
+
+
+class _Upgrade(Exception):
+    # Raised through httpx by the transport, to hand the WebSocket session back to the client.
+    def __init__(self, session: WebSocketTestSession) -> None:
+        self.session = session
+
+
+class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):  # type: ignore[misc]
+    """The HTTP response an application sent instead of accepting a WebSocket connection."""
+
+
+def _raise_if_cancelled(exc: BaseException) -> None:
+    if isinstance(exc, anyio.get_cancelled_exc_class()):
+        raise exc
+
+
+class WebSocketTestSession:
+    """A WebSocket connection to the application, driven from the test thread."""
+
+    def __init__(self, app: ASGI3App, scope: Scope, portal_factory: _PortalFactoryType) -> None:
+        self.app = app
+        self.scope = scope
+        self.portal_factory = portal_factory
+        self.accepted_subprotocol: str | None = None
+        self.extra_headers: list[tuple[bytes, bytes]] | None = None
+        self._client_closed = False
+        self._disconnect: Message | None = None
+
+    def __enter__(self) -> WebSocketTestSession:
+        with contextlib.ExitStack() as stack:
+            self.portal = portal = stack.enter_context(self.portal_factory())
+            self._future, self._cancel_scope = portal.start_task(self._run)
+            # Only reached when the handshake fails: the app closed, denied, or raised.
+            stack.callback(portal.call, self._drain)
+            stack.callback(self._future.exception)
+            stack.callback(portal.call, self._cancel_scope.cancel)
+            self.send({"type": "websocket.connect"})
+            message = self._receive_item()
+            if message is None:
+                # The application returned without answering: servers reply 403 (ASGI spec).
+                raise WebSocketDenialResponse(status_code=403)
+            self._raise_on_close(message)
+            self.accepted_subprotocol = message.get("subprotocol")
+            self.extra_headers = message.get("headers")
+            self._exit_stack = stack.pop_all()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._client_closed:
+                self.close(1000)
+            if exc_type is not None:
+                # The test failed: do not wait for an application that may never notice.
+                self.portal.call(self._cancel_scope.cancel)
+            self._future.result()
+            pending = self.portal.call(self._drain)
+        finally:
+            self._exit_stack.close()
+        for item in pending:
+            # A WebSocketDisconnect is how the app learns that we closed: not an error.
+            if exc_type is None and not isinstance(item, WebSocketDisconnect):
+                raise item
+
+    async def _run(self, *, task_status: anyio.abc.TaskStatus[anyio.CancelScope]) -> None:
+        to_app_send, to_app_receive = anyio.create_memory_object_stream[Message](math.inf)
+        to_test_send, to_test_receive = anyio.create_memory_object_stream[_Item](math.inf)
+        self._to_app = to_app_send
+        self._to_test = to_test_receive
+
+        async def receive() -> Message:
+            if self._disconnect is not None:
+                # Like a server: a closed connection keeps answering "disconnected".
+                return dict(self._disconnect)
+            message = await to_app_receive.receive()
+            if message["type"] == "websocket.disconnect":
+                self._disconnect = message
+            return message
+
+        async def send(message: Message) -> None:
+            if self._client_closed and message["type"] != "websocket.close":
+                raise OSError("The WebSocket client has disconnected.")
+            await to_test_send.send(message)
+
+        with to_app_receive, to_test_send, anyio.CancelScope() as cancel_scope:
+            task_status.started(cancel_scope)
+            try:
+                await self.app(self.scope, receive, send)
+            except BaseException as exc:
+                _raise_if_cancelled(exc)
+                to_test_send.send_nowait(exc)
+
+    async def _drain(self) -> list[BaseException]:
+        errors: list[BaseException] = []
+        ignored = (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError)
+        with self._to_test, self._to_app, contextlib.suppress(*ignored):
+            while True:
+                item = self._to_test.receive_nowait()
+                if isinstance(item, BaseException):
+                    errors.append(item)
+        return errors
+
+    def _receive_item(self) -> Message | None:
+        try:
+            item = self.portal.call(self._to_test.receive)
+        except anyio.EndOfStream:
+            return None
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def _raise_on_close(self, message: Message) -> None:
+        if message["type"] == "websocket.close":
+            raise WebSocketDisconnect(
+                code=message.get("code", 1000), reason=message.get("reason", "")
+            )
+        if message["type"] == "websocket.http.response.start":
+            body: list[bytes] = []
+            while (part := self._receive_item()) is not None:
+                if part["type"] != "websocket.http.response.body":
+                    break
+                body.append(part.get("body", b""))
+                if not part.get("more_body", False):
+                    break
+            raise WebSocketDenialResponse(
+                status_code=message["status"],
+                headers=message.get("headers", []),
+                content=b"".join(body),
+            )
+
+    def send(self, message: Message) -> None:
+        """Send a raw ASGI message to the application."""
+        if message["type"] == "websocket.disconnect":
+            self._client_closed = True
+        with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+            # A finished application drops what it is sent, as a server would.
+            self.portal.call(self._to_app.send, message)
+
+    def send_text(self, data: str) -> None:
+        self.send({"type": "websocket.receive", "text": data})
+
+    def send_bytes(self, data: bytes) -> None:
+        self.send({"type": "websocket.receive", "bytes": data})
+
+    def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if mode == "text":
+            self.send({"type": "websocket.receive", "text": text})
+        else:
+            self.send({"type": "websocket.receive", "bytes": text.encode("utf-8")})
+
+    def close(self, code: int = 1000, reason: str | None = None) -> None:
+        """Disconnect from the application with `code`."""
+        self.send({"type": "websocket.disconnect", "code": code, "reason": reason})
+
+    def receive(self) -> Message:
+        """The next message the application sent; raises the application's exception."""
+        message = self._receive_item()
+        if message is None:
+            # The application returned without closing: the server closes normally.
+            return {"type": "websocket.close", "code": 1000, "reason": ""}
+        return message
+
+    def receive_text(self) -> str:
+        message = self.receive()
+        self._raise_on_close(message)
+        return cast(str, message["text"])
+
+    def receive_bytes(self) -> bytes:
+        message = self.receive()
+        self._raise_on_close(message)
+        return cast(bytes, message["bytes"])
+
+    def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
+        message = self.receive()
+        self._raise_on_close(message)
+        if mode == "text":
+            return json.loads(message["text"])
+        return json.loads(message["bytes"])
+
+
+def _request_chunks(request: httpx.Request) -> Iterator[tuple[bytes, bool]]:
+    # Yields (chunk, more_body): one look-ahead tells the app which chunk is the last.
+    previous: bytes | None = None
+    for chunk in cast(Iterable[bytes], request.stream):
+        if previous is not None:
+            yield previous, True
+        previous = chunk
+    yield previous or b"", False
+
+
+class _HTTPExchange:
+    """One request/response: the app runs as a task in the portal, its messages go to a stream."""
+
+    def __init__(self, app: ASGI3App, scope: Scope, request: httpx.Request) -> None:
+        self.app = app
+        self.scope = scope
+        self.chunks = _request_chunks(request)
+        self.request_complete = False
+        self.response_started = False
+        self.response_complete = False
+        self.trailers_pending = False
+
+    async def run(
+        self,
+        *,
+        task_status: anyio.abc.TaskStatus[MemoryObjectReceiveStream[_Item]],
+    ) -> None:
+        to_test_send, to_test_receive = anyio.create_memory_object_stream[_Item](math.inf)
+        self.to_test: MemoryObjectSendStream[_Item] = to_test_send
+        self.completed = anyio.Event()
+        with to_test_send, anyio.CancelScope() as cancel_scope:
+            self.cancel_scope = cancel_scope
+            task_status.started(to_test_receive)
+            try:
+                await self.app(self.scope, self.receive, self.send)
+            except BaseException as exc:
+                _raise_if_cancelled(exc)
+                to_test_send.send_nowait(exc)
+
+    def cancel_unless_complete(self) -> bool:
+        # Runs in the event loop, so it cannot race with the app completing its response.
+        if not self.response_complete:
+            self.cancel_scope.cancel()
+        return self.response_complete
+
+    async def receive(self) -> Message:
+        if self.request_complete:
+            await self.completed.wait()
+            return {"type": "http.disconnect"}
+        chunk, more_body = next(self.chunks)
+        self.request_complete = not more_body
+        return {"type": "http.request", "body": chunk, "more_body": more_body}
+
+    async def send(self, message: Message) -> None:
+        message_type = message["type"]
+        if message_type == "http.response.start":
+            if self.response_started:
+                raise RuntimeError('Unexpected ASGI message "http.response.start": already sent.')
+            self.response_started = True
+            self.trailers_pending = bool(message.get("trailers", False))
+        elif message_type in ("http.response.body", "http.response.trailers"):
+            if not self.response_started or self.response_complete:
+                state = "complete" if self.response_complete else "not started"
+                raise RuntimeError(f'Unexpected ASGI message "{message_type}": response {state}.')
+            if message_type == "http.response.trailers":
+                self.trailers_pending = bool(message.get("more_trailers", False))
+                body_done = True
+            else:
+                body_done = not message.get("more_body", False)
+            self.to_test.send_nowait(message)
+            if body_done and not self.trailers_pending:
+                self.response_complete = True
+                self.to_test.send_nowait(_RESPONSE_COMPLETE)
+                self.completed.set()
+            return
+        self.to_test.send_nowait(message)
+
+
+class _ExchangeHandle:
+    """The test thread's side of an `_HTTPExchange`."""
+
+    def __init__(
+        self, exchange: _HTTPExchange, portal_factory: _PortalFactoryType, raise_exceptions: bool
+    ) -> None:
+        self.exchange = exchange
+        self.raise_exceptions = raise_exceptions
+        self.closed = False
+        self.future: Future[None]
+        self.stream: MemoryObjectReceiveStream[_Item]
+        with contextlib.ExitStack() as stack:
+            self.portal = stack.enter_context(portal_factory())
+            self.future, self.stream = self.portal.start_task(exchange.run)
+            self.exit_stack = stack.pop_all()
+
+    def next_message(self) -> Message | None:
+        """The app's next message; None once it finished (or failed, when not raising)."""
+        try:
+            item = self.portal.call(self.stream.receive)
+        except anyio.EndOfStream:
+            return None
+        if isinstance(item, BaseException):
+            if self.raise_exceptions:
+                raise item
+            return None
+        return item
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            complete = self.portal.call(self.exchange.cancel_unless_complete)
+            self.future.result()
+            leftover = self.portal.call(self._drain)
+        finally:
+            self.exit_stack.close()
+        # Errors after the response (background tasks) still fail the test, like upstream.
+        errors = [item for item in leftover if isinstance(item, BaseException)]
+        if errors and complete and self.raise_exceptions:
+            raise errors[0]
+
+    async def _drain(self) -> list[_Item]:
+        items: list[_Item] = []
+        with self.stream, contextlib.suppress(anyio.WouldBlock, anyio.EndOfStream):
+            while True:
+                items.append(self.stream.receive_nowait())
+        return items
+
+
+class _ResponseStream(httpx.SyncByteStream):
+    def __init__(self, handle: _ExchangeHandle, head: bool) -> None:
+        self.handle = handle
+        self.head = head
+        self.extensions: dict[str, Any] = {}
+
+    def __iter__(self) -> Iterator[bytes]:
+        trailers: list[tuple[bytes, bytes]] = []
+        while (message := self.handle.next_message()) is not None:
+            if message is _RESPONSE_COMPLETE:
+                if trailers or "http.response.trailers" in self.extensions:
+                    self.extensions["http.response.trailers"] = httpx.Headers(trailers)
+                return
+            if message["type"] == "http.response.body":
+                body = message.get("body", b"")
+                if body and not self.head:
+                    yield bytes(body)
+            elif message["type"] == "http.response.trailers":
+                trailers.extend(message.get("headers", []))
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class _TestClientTransport(httpx.BaseTransport):
+    def __init__(
+        self,
+        app: ASGI3App,
+        portal_factory: _PortalFactoryType,
+        raise_server_exceptions: bool = True,
+        root_path: str = "",
+        *,
+        client: tuple[str, int] | None,
+        app_state: dict[str, Any],
+    ) -> None:
+        self.app = app
+        self.raise_server_exceptions = raise_server_exceptions
+        self.root_path = root_path
+        self.portal_factory = portal_factory
+        self.app_state = app_state
+        self.client = client
+
+    def build_scope(self, request: httpx.Request) -> Scope:
+        url = request.url
+        default_port = {"http": 80, "ws": 80, "https": 443, "wss": 443}.get(url.scheme, 80)
+        raw_path = url.raw_path.split(b"?", 1)[0]
+        scope: Scope = {
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "scheme": url.scheme,
+            # httpx's path is already percent-decoded; raw_path keeps the bytes as sent.
+            "path": url.path,
+            "raw_path": raw_path,
+            "root_path": self.root_path,
+            "query_string": url.query,
+            "headers": [(key.lower(), value) for key, value in request.headers.raw],
+            "client": self.client,
+            # url.host has no IPv6 brackets, which is what "server" holds.
+            "server": [url.host, url.port or default_port],
+            "state": self.app_state.copy(),
+        }
+        if url.scheme in ("ws", "wss"):
+            protocols = request.headers.get("sec-websocket-protocol")
+            scope["type"] = "websocket"
+            scope["subprotocols"] = [p.strip() for p in protocols.split(",")] if protocols else []
+            scope["extensions"] = {"websocket.http.response": {}}
+        else:
+            scope["type"] = "http"
+            scope["method"] = request.method
+            scope["extensions"] = {"http.response.debug": {}, "http.response.trailers": {}}
+        return scope
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        scope = self.build_scope(request)
+        if scope["type"] == "websocket":
+            raise _Upgrade(WebSocketTestSession(self.app, scope, self.portal_factory))
+
+        exchange = _HTTPExchange(self.app, scope, request)
+        handle = _ExchangeHandle(exchange, self.portal_factory, self.raise_server_exceptions)
+        debug: dict[str, Any] | None = None
+        try:
+            while (message := handle.next_message()) is not None:
+                if message["type"] == "http.response.debug":
+                    debug = message.get("info", {})
+                elif message["type"] == "http.response.start":
+                    break
+        except BaseException:
+            handle.close()
+            raise
+
+        if message is None:
+            handle.close()
+            if self.raise_server_exceptions:
+                raise AssertionError("TestClient did not receive any response.")
+            return httpx.Response(500, request=request)
+
+        stream = _ResponseStream(handle, head=request.method == "HEAD")
+        response = httpx.Response(
+            status_code=message["status"],
+            headers=message.get("headers", []),
+            stream=stream,
+            request=request,
+        )
+        # The stream fills in the trailers once it has read them.
+        stream.extensions = response.extensions
+        if message.get("trailers", False):
+            response.extensions["http.response.trailers"] = httpx.Headers()
+        if debug is not None:
+            response.template = debug.get("template")  # type: ignore[attr-defined]
+            response.context = debug.get("context")  # type: ignore[attr-defined]
+        return response
+
+
+class TestClient(httpx.Client):
+    """An httpx client whose requests run the ASGI application in-process."""
+
+    __test__ = False
+    task: Future[None]
+    portal: anyio.from_thread.BlockingPortal | None = None
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        base_url: str = "http://testserver",
+        raise_server_exceptions: bool = True,
+        root_path: str = "",
+        backend: Literal["asyncio", "trio"] = "asyncio",
+        backend_options: dict[str, Any] | None = None,
+        cookies: CookieTypes | None = None,
+        headers: dict[str, str] | None = None,
+        follow_redirects: bool = True,
+        client: tuple[str, int] = ("testclient", 50000),
+    ) -> None:
+        self.async_backend = _AsyncBackend(backend=backend, backend_options=backend_options or {})
+        if _is_asgi3(app):
+            asgi_app: ASGI3App = app
+        else:
+            asgi_app = _WrapASGI2(cast(ASGI2App, app))
+        self.app = asgi_app
+        self.app_state: dict[str, Any] = {}
+        self.raise_server_exceptions = raise_server_exceptions
+        self.root_path = root_path
+        transport = _TestClientTransport(
+            self.app,
+            portal_factory=self._portal_factory,
+            raise_server_exceptions=raise_server_exceptions,
+            root_path=root_path,
+            app_state=self.app_state,
+            client=client,
+        )
+        headers = dict(headers or {})
+        headers.setdefault("user-agent", "testclient")
+        super().__init__(
+            base_url=base_url,
+            headers=headers,
+            transport=transport,
+            follow_redirects=follow_redirects,
+            cookies=cookies,
+        )
+
+    @contextlib.contextmanager
+    def _portal_factory(self) -> Generator[anyio.from_thread.BlockingPortal, None, None]:
+        if self.portal is not None:
+            yield self.portal
+        else:
+            with anyio.from_thread.start_blocking_portal(**self.async_backend) as portal:
+                yield portal
+
+    def websocket_connect(
+        self, url: str, subprotocols: Sequence[str] | None = None, **kwargs: Any
+    ) -> WebSocketTestSession:
+        """Open a WebSocket session; use it as a context manager."""
+        target = httpx.URL(url)
+        if target.is_relative_url:
+            base = self.base_url
+            target = base.copy_with(raw_path=base.raw_path + target.raw_path.lstrip(b"/"))
+        if target.scheme in ("http", "https"):
+            target = target.copy_with(scheme="ws" if target.scheme == "http" else "wss")
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers.setdefault("connection", "upgrade")
+        headers.setdefault("upgrade", "websocket")
+        headers.setdefault("sec-websocket-key", "testserver==")
+        headers.setdefault("sec-websocket-version", "13")
+        if subprotocols is not None:
+            headers.setdefault("sec-websocket-protocol", ", ".join(subprotocols))
+        try:
+            super().request("GET", target, headers=headers, **kwargs)
+        except _Upgrade as exc:
+            return exc.session
+        raise RuntimeError("Expected a WebSocket upgrade.")  # pragma: no cover
+
+    def __enter__(self: _ClientT) -> _ClientT:
+        with contextlib.ExitStack() as stack:
+            self.portal = portal = stack.enter_context(
+                anyio.from_thread.start_blocking_portal(**self.async_backend)
+            )
+            stack.callback(self._reset_portal)
+            to_app_send, to_app_receive = anyio.create_memory_object_stream[Message](math.inf)
+            to_test_send, to_test_receive = anyio.create_memory_object_stream[_Item | None](
+                math.inf
+            )
+            self._lifespan_to_app: tuple[
+                MemoryObjectSendStream[Message], MemoryObjectReceiveStream[Message]
+            ] = (to_app_send, to_app_receive)
+            self._lifespan_to_test: tuple[
+                MemoryObjectSendStream[_Item | None], MemoryObjectReceiveStream[_Item | None]
+            ] = (to_test_send, to_test_receive)
+            self._lifespan_finished = False
+            stack.callback(portal.call, self._close_lifespan_streams)
+            self.task = portal.start_task_soon(self.lifespan)
+            portal.call(self.wait_startup)
+            stack.callback(portal.call, self.wait_shutdown)
+            self.exit_stack = stack.pop_all()
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.exit_stack.close()
+
+    def _reset_portal(self) -> None:
+        self.portal = None
+
+    def _close_lifespan_streams(self) -> None:
+        for stream in (*self._lifespan_to_app, *self._lifespan_to_test):
+            stream.close()
+
+    async def lifespan(self) -> None:
+        """Run the application's lifespan protocol (started by `__enter__`)."""
+        scope = {
+            "type": "lifespan",
+            "asgi": {"version": "3.0", "spec_version": "2.0"},
+            "state": self.app_state,
+        }
+        to_app_receive = self._lifespan_to_app[1]
+        to_test_send = self._lifespan_to_test[0]
+        with to_app_receive, to_test_send:
+            try:
+                await self.app(scope, to_app_receive.receive, to_test_send.send)
+            except BaseException as exc:
+                _raise_if_cancelled(exc)
+                to_test_send.send_nowait(exc)
+            to_test_send.send_nowait(None)
+
+    async def _lifespan_receive(self) -> Message | None:
+        # None: the application returned (it may not support the lifespan protocol at all).
+        if self._lifespan_finished:
+            return None
+        item = await self._lifespan_to_test[1].receive()
+        if isinstance(item, BaseException):
+            self._lifespan_finished = True
+            raise item
+        if item is None:
+            self._lifespan_finished = True
+        return item
+
+    async def _raise_failure(self, message: Message) -> None:
+        # The app's own exception usually follows the "failed" message: prefer it.
+        await self._lifespan_receive()
+        raise RuntimeError(message.get("message", "") or message["type"])
+
+    async def _lifespan_step(self, event: str) -> None:
+        with contextlib.suppress(anyio.BrokenResourceError):
+            # An application that already returned (no lifespan support) cannot be told.
+            await self._lifespan_to_app[0].send({"type": f"lifespan.{event}"})
+        while (message := await self._lifespan_receive()) is not None:
+            if message["type"] == f"lifespan.{event}.complete":
+                return
+            if message["type"] == f"lifespan.{event}.failed":
+                await self._raise_failure(message)
+            raise RuntimeError(
+                f'Expected ASGI message "lifespan.{event}.complete" or '
+                f'"lifespan.{event}.failed", but got {message["type"]!r}.'
+            )
+
+    async def wait_startup(self) -> None:
+        """Send `lifespan.startup` and wait until the application completes (or fails) it."""
+        await self._lifespan_step("startup")
+
+    async def wait_shutdown(self) -> None:
+        """Send `lifespan.shutdown` and wait until the application has finished."""
+        if not self._lifespan_finished:
+            await self._lifespan_step("shutdown")
+            while await self._lifespan_receive() is not None:
+                pass
