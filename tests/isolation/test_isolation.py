@@ -21,7 +21,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = "0.1.0"
 FOLDERS = sorted(p.name for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").exists())
-TEST_TOOLS = ["pytest>=8", "anyio[trio]>=4", "trio>=0.26", "hypothesis>=6.100"]
+TEST_TOOLS = [
+    "pytest>=8",
+    "pytest-timeout>=2.3",
+    "anyio[trio]>=4",
+    "trio>=0.26",
+    "hypothesis>=6.100",
+]
 # starlette-testclient is a test tool for the message layer and everything built on it.
 USES_TESTCLIENT = {"requests-responses", "auth", "middleware", "routing", "staticfiles", "app"}
 # Extras that name other family members: installed for the tests, not for the closure check.

@@ -1,0 +1,256 @@
+"""`Starlette`: the application, a router wrapped in the error, user and exception middleware."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+from starlette._utils import warn_deprecated
+from starlette.datastructures import State, URLPath
+from starlette.exceptions import StarletteDeprecationWarning
+from starlette.middleware import Middleware, _MiddlewareFactory
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Router
+from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+__all__ = ["Starlette"]
+
+AppType = TypeVar("AppType", bound="Starlette")
+P = ParamSpec("P")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def _router_quietly() -> Generator[None, None, None]:
+    """Silence the router's own deprecation warning where the app has already warned once."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StarletteDeprecationWarning)
+        yield
+
+
+class Starlette:
+    """The application: routes, middleware, exception handlers, lifespan and shared state."""
+
+    def __init__(
+        self: AppType,
+        debug: bool = False,
+        routes: Sequence[BaseRoute] | None = None,
+        middleware: Sequence[Middleware] | None = None,
+        exception_handlers: Mapping[Any, ExceptionHandler] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Lifespan[AppType] | None = None,
+        *,
+        max_body_size: int | None = None,
+    ) -> None:
+        if lifespan is not None and (on_startup is not None or on_shutdown is not None):
+            raise ValueError("Use either 'lifespan' or 'on_startup'/'on_shutdown', not both.")
+        if on_startup or on_shutdown:
+            warn_deprecated(
+                "The on_startup and on_shutdown parameters are deprecated; use lifespan instead."
+            )
+
+        self._debug = debug
+        self.state = State()
+        with _router_quietly():
+            self.router = Router(
+                routes, on_startup=on_startup, on_shutdown=on_shutdown, lifespan=lifespan
+            )
+        self.exception_handlers: dict[Any, ExceptionHandler] = (
+            {} if exception_handlers is None else dict(exception_handlers)
+        )
+        self.user_middleware: list[Middleware] = [] if middleware is None else list(middleware)
+        self.max_body_size = max_body_size
+        self.middleware_stack: ASGIApp | None = None
+
+    @property
+    def debug(self) -> bool:
+        return self._debug
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        # Debug is baked into the stack's outer middleware: rebuild it on the next request.
+        self._debug = value
+        self.middleware_stack = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Wrap the router: errors outermost, then user middleware in order, then exceptions."""
+        error_handler: ExceptionHandler | None = None
+        exception_handlers: dict[Any, ExceptionHandler] = {}
+        for key, value in self.exception_handlers.items():
+            # A 500 or catch-all handler answers what escapes everything: it goes outermost.
+            if key in (500, Exception):
+                error_handler = value
+            else:
+                exception_handlers[key] = value
+
+        middleware = [
+            Middleware(ServerErrorMiddleware, handler=error_handler, debug=self.debug),
+            *self.user_middleware,
+            Middleware(ExceptionMiddleware, handlers=exception_handlers, debug=self.debug),
+        ]
+        if self.max_body_size is not None:
+            middleware.append(Middleware(RequestBodyLimitMiddleware, self.max_body_size))
+
+        app: ASGIApp = self.router
+        for cls, args, kwargs in reversed(middleware):
+            app = cls(app, *args, **kwargs)
+        return app
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return self.router.routes
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of the route called `name` (`"mount:route"` inside named mounts)."""
+        return self.router.url_path_for(name, **path_params)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve the ASGI `app` under the path prefix `path`."""
+        self.router.mount(path, app=app, name=name)
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve the ASGI `app` for requests whose `Host` matches `host`."""
+        self.router.host(host, app=app, name=name)
+
+    def add_middleware(
+        self,
+        middleware_class: _MiddlewareFactory[P],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> None:
+        """Add a middleware outside those already added; only before the app has started."""
+        if self.middleware_stack is not None:
+            raise RuntimeError("Cannot add middleware after an application has started")
+        self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
+
+    def add_exception_handler(
+        self,
+        exc_class_or_status_code: int | type[Exception],
+        handler: ExceptionHandler,
+    ) -> None:
+        """Handle an exception class (and subclasses) or the status code of an HTTPException."""
+        self.exception_handlers[exc_class_or_status_code] = handler
+
+    def add_event_handler(self, event_type: str, func: Callable[..., Any]) -> None:
+        """Deprecated: run `func` at "startup" or "shutdown"; use a lifespan instead."""
+        warn_deprecated("add_event_handler() is deprecated; use the lifespan parameter instead.")
+        with _router_quietly():
+            self.router.add_event_handler(event_type, func)
+
+    def add_route(
+        self,
+        path: str,
+        route: Callable[[Request], Awaitable[Response] | Response],
+        methods: list[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        """Add an HTTP endpoint at `path`."""
+        self.router.add_route(
+            path, route, methods=methods, name=name, include_in_schema=include_in_schema
+        )
+
+    def add_websocket_route(
+        self,
+        path: str,
+        route: Callable[[WebSocket], Awaitable[None]],
+        name: str | None = None,
+    ) -> None:
+        """Deprecated: add a WebSocket endpoint; use `WebSocketRoute` in `routes` instead."""
+        warn_deprecated(
+            "add_websocket_route() is deprecated; use WebSocketRoute in routes=[...] instead."
+        )
+        self.router.add_websocket_route(path, route, name=name)
+
+    def exception_handler(
+        self, exc_class_or_status_code: int | type[Exception]
+    ) -> Callable[[F], F]:
+        """Deprecated decorator form of `add_exception_handler`."""
+        warn_deprecated(
+            "The exception_handler() decorator is deprecated; "
+            "use exception_handlers=... or add_exception_handler() instead."
+        )
+
+        def decorator(func: F) -> F:
+            self.add_exception_handler(exc_class_or_status_code, func)
+            return func
+
+        return decorator
+
+    def route(
+        self,
+        path: str,
+        methods: list[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[F], F]:
+        """Deprecated decorator form of `add_route`."""
+        warn_deprecated(
+            "The route() decorator is deprecated; use Route in routes=[...] or add_route() instead."
+        )
+
+        def decorator(func: F) -> F:
+            self.router.add_route(
+                path, func, methods=methods, name=name, include_in_schema=include_in_schema
+            )
+            return func
+
+        return decorator
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[F], F]:
+        """Deprecated decorator form of adding a WebSocket endpoint."""
+        warn_deprecated(
+            "The websocket_route() decorator is deprecated; "
+            "use WebSocketRoute in routes=[...] instead."
+        )
+
+        def decorator(func: F) -> F:
+            self.router.add_websocket_route(path, func, name=name)
+            return func
+
+        return decorator
+
+    def middleware(self, middleware_type: str) -> Callable[[F], F]:
+        """Deprecated: `@app.middleware("http")` makes `dispatch(request, call_next)` middleware."""
+        warn_deprecated(
+            'The middleware("http") decorator is deprecated; '
+            "use middleware=[Middleware(...)] or add_middleware() instead."
+        )
+        if middleware_type != "http":
+            raise ValueError('Currently only middleware("http") is supported.')
+
+        def decorator(func: F) -> F:
+            # Imported here: most apps never need BaseHTTPMiddleware.
+            from starlette.middleware.base import BaseHTTPMiddleware
+
+            self.add_middleware(BaseHTTPMiddleware, dispatch=func)
+            return func
+
+        return decorator
+
+    def on_event(self, event_type: str) -> Callable[[F], F]:
+        """Deprecated decorator form of `add_event_handler`; use a lifespan instead."""
+        warn_deprecated(
+            "The on_event() decorator is deprecated; use the lifespan parameter instead."
+        )
+
+        def decorator(func: F) -> F:
+            with _router_quietly():
+                self.router.add_event_handler(event_type, func)
+            return func
+
+        return decorator

@@ -1,0 +1,178 @@
+"""Cross-Origin Resource Sharing: answer preflights and add CORS headers to responses."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Collection
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["ALL_METHODS", "SAFELISTED_HEADERS", "CORSMiddleware"]
+
+ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+SAFELISTED_HEADERS = {"Accept", "Accept-Language", "Content-Language", "Content-Type"}
+
+
+class CORSMiddleware:
+    """Allow cross-origin requests from `allow_origins` (or `allow_origin_regex`).
+
+    Requests without an `Origin` header pass through untouched. Preflight requests (`OPTIONS` with
+    `Access-Control-Request-Method`) are answered here, never by the application. `Vary: Origin`
+    is set on every response whose CORS headers depend on the request's origin: always, unless
+    any origin is allowed without credentials (then the answer is a constant `*`).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allow_origins: Collection[str] = (),
+        allow_methods: Collection[str] = ("GET",),
+        allow_headers: Collection[str] = (),
+        allow_credentials: bool = False,
+        allow_origin_regex: str | None = None,
+        allow_private_network: bool = False,
+        expose_headers: Collection[str] = (),
+        max_age: int = 600,
+    ) -> None:
+        if "*" in allow_methods:
+            allow_methods = ALL_METHODS
+
+        self.app = app
+        self.allow_origins = allow_origins
+        self.allow_methods = allow_methods
+        self.allow_all_origins = "*" in allow_origins
+        self.allow_all_headers = "*" in allow_headers
+        self.allow_headers = sorted({h.lower() for h in SAFELISTED_HEADERS | set(allow_headers)})
+        self.allow_credentials = allow_credentials
+        self.allow_private_network = allow_private_network
+        self.allow_origin_regex = re.compile(allow_origin_regex) if allow_origin_regex else None
+        # With credentials a browser refuses `*`: the request's origin is named instead.
+        self.explicit_origin = not self.allow_all_origins or allow_credentials
+
+        simple_headers: dict[str, str] = {}
+        if allow_credentials:
+            simple_headers["Access-Control-Allow-Credentials"] = "true"
+        if expose_headers:
+            simple_headers["Access-Control-Expose-Headers"] = ", ".join(expose_headers)
+        self.simple_headers = simple_headers
+
+        preflight_headers: dict[str, str] = {}
+        if not self.explicit_origin:
+            preflight_headers["Access-Control-Allow-Origin"] = "*"
+        preflight_headers["Access-Control-Allow-Methods"] = ", ".join(allow_methods)
+        preflight_headers["Access-Control-Max-Age"] = str(max_age)
+        if not self.allow_all_headers:
+            preflight_headers["Access-Control-Allow-Headers"] = ", ".join(
+                sorted(SAFELISTED_HEADERS | set(allow_headers))
+            )
+        if allow_credentials:
+            preflight_headers["Access-Control-Allow-Credentials"] = "true"
+        self.preflight_headers = preflight_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        headers = Headers(scope=scope)
+        if "origin" not in headers:
+            await self.app(scope, receive, send)
+            return
+
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            response = self.preflight_response(request_headers=headers)
+            await response(scope, receive, send)
+            return
+
+        await self.simple_response(scope, receive, send, request_headers=headers)
+
+    def is_allowed_origin(self, origin: str) -> bool:
+        """True when `origin` may make cross-origin requests."""
+        if self.allow_all_origins:
+            return True
+        if self.allow_origin_regex is not None and self.allow_origin_regex.fullmatch(origin):
+            return True
+        return origin in self.allow_origins
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        """`200 OK` with the CORS policy, or `400` naming what the preflight asked and may not."""
+        requested_origin = request_headers["origin"]
+        requested_method = request_headers["access-control-request-method"]
+        requested_headers = request_headers.get("access-control-request-headers")
+
+        headers = MutableHeaders(self.preflight_headers)
+        vary: list[str] = []
+        failures: list[str] = []
+
+        if self.explicit_origin:
+            vary.append("Origin")
+        if self.is_allowed_origin(requested_origin):
+            if self.explicit_origin:
+                headers["Access-Control-Allow-Origin"] = requested_origin
+        else:
+            failures.append("origin")
+
+        if requested_method not in self.allow_methods:
+            failures.append("method")
+
+        if self.allow_all_headers or requested_headers is not None:
+            vary.append("Access-Control-Request-Headers")
+        if self.allow_all_headers:
+            if requested_headers is not None:
+                headers["Access-Control-Allow-Headers"] = requested_headers
+        elif requested_headers is not None:
+            names = (name.strip().lower() for name in requested_headers.split(","))
+            if any(name and name not in self.allow_headers for name in names):
+                failures.append("headers")
+
+        if self.allow_private_network:
+            vary.append("Access-Control-Request-Private-Network")
+            if request_headers.get("access-control-request-private-network", "").lower() == "true":
+                headers["Access-Control-Allow-Private-Network"] = "true"
+
+        if vary:
+            headers["Vary"] = ", ".join(vary)
+        if failures:
+            # Browsers only need the status; the text is for whoever debugs the request.
+            failure_text = "Disallowed CORS " + ", ".join(failures)
+            return PlainTextResponse(failure_text, status_code=400, headers=headers)
+        return PlainTextResponse("OK", status_code=200, headers=headers)
+
+    async def simple_response(
+        self, scope: Scope, receive: Receive, send: Send, request_headers: Headers
+    ) -> None:
+        """Run the application, adding the CORS headers to its response."""
+        send = functools.partial(self.send, send=send, request_headers=request_headers)
+        await self.app(scope, receive, send)
+
+    async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
+        """Add the CORS headers to an `http.response.start` message, then send it."""
+        if message["type"] != "http.response.start":
+            await send(message)
+            return
+
+        headers = MutableHeaders(raw=list(message.get("headers", ())))
+        origin = request_headers["origin"]
+        if self.explicit_origin:
+            # The answer depends on the origin, whether it is allowed or not.
+            headers.add_vary_header("Origin")
+            if self.is_allowed_origin(origin):
+                headers["Access-Control-Allow-Origin"] = origin
+                headers.update(self.simple_headers)
+        elif "cookie" in request_headers:
+            # A credentialed request: browsers refuse `*`, so name the origin.
+            self.allow_explicit_origin(headers, origin)
+            headers.update(self.simple_headers)
+        else:
+            headers["Access-Control-Allow-Origin"] = "*"
+            headers.update(self.simple_headers)
+        await send({**message, "headers": headers.raw})
+
+    @staticmethod
+    def allow_explicit_origin(headers: MutableHeaders, origin: str) -> None:
+        """Name `origin` as the allowed origin, and say that the response varies by origin."""
+        headers["Access-Control-Allow-Origin"] = origin
+        headers.add_vary_header("Origin")

@@ -1,0 +1,251 @@
+"""Compress responses with gzip for clients that accept it."""
+
+from __future__ import annotations
+
+import functools
+import zlib
+from typing import NoReturn
+
+import anyio.to_thread
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = [
+    "DEFAULT_EXCLUDED_CONTENT_TYPES",
+    "GZipMiddleware",
+    "GZipResponder",
+    "IdentityResponder",
+    "unattached_send",
+]
+
+DEFAULT_EXCLUDED_CONTENT_TYPES: tuple[str, ...] = (
+    "application/grpc",
+    "application/gzip",
+    "application/x-gzip",
+    "application/zip",
+    "audio/*",
+    "font/woff",
+    "font/woff2",
+    "image/avif",
+    "image/gif",
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "text/event-stream",
+    "video/*",
+)
+
+# Statuses whose body is empty or partial: compressing them is wrong or pointless.
+_UNCOMPRESSED_STATUSES = frozenset({204, 205, 206, 304})
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether `Accept-Encoding` lists gzip with a non-zero quality (`gzip;q=0` refuses it)."""
+    for item in accept_encoding.split(","):
+        coding, *params = item.split(";")
+        if coding.strip().lower() != "gzip":
+            continue
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    return float(value) > 0
+                except ValueError:
+                    return False
+        return True
+    return False
+
+
+def _is_excluded(content_type: str, excluded: tuple[str, ...]) -> bool:
+    media_type = content_type.partition(";")[0].strip().lower()
+    if not media_type:
+        return False
+    for pattern in excluded:
+        if pattern.endswith("/*"):
+            if media_type.startswith(pattern[:-1]):
+                return True
+        elif media_type == pattern or media_type.startswith(pattern + "+"):
+            # `application/grpc+proto` is gRPC too.
+            return True
+    return False
+
+
+class GZipMiddleware:
+    """Compress response bodies of at least `minimum_size` bytes when the client accepts gzip.
+
+    Responses that are already encoded, partial (`206`), or of an excluded content type are sent
+    as they are. Streaming responses are compressed chunk by chunk, each chunk flushed so the
+    client can decompress it at once.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        minimum_size: int = 500,
+        compresslevel: int = 9,
+        thread_minimum_size: int = 131072,
+        *,
+        exclude_content_types: tuple[str, ...] = DEFAULT_EXCLUDED_CONTENT_TYPES,
+    ) -> None:
+        self.app = app
+        self.minimum_size = minimum_size
+        self.compresslevel = compresslevel
+        self.thread_minimum_size = thread_minimum_size
+        self.exclude_content_types = tuple(t.lower() for t in exclude_content_types)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        responder: IdentityResponder
+        if _accepts_gzip(Headers(scope=scope).get("accept-encoding", "")):
+            responder = GZipResponder(
+                self.app,
+                self.minimum_size,
+                self.compresslevel,
+                thread_minimum_size=self.thread_minimum_size,
+                exclude_content_types=self.exclude_content_types,
+            )
+        else:
+            responder = IdentityResponder(
+                self.app, self.minimum_size, exclude_content_types=self.exclude_content_types
+            )
+        await responder(scope, receive, send)
+
+
+class IdentityResponder:
+    """Sends the response unencoded, adding `Vary: Accept-Encoding` where it could have been.
+
+    The base of the encoding responders: it holds `http.response.start` back until the first
+    body chunk shows whether the response is worth encoding.
+    """
+
+    content_encoding = "identity"
+    # Chunks at least this big are encoded in a worker thread.
+    thread_minimum_size = 131072
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        minimum_size: int,
+        *,
+        exclude_content_types: tuple[str, ...] = DEFAULT_EXCLUDED_CONTENT_TYPES,
+    ) -> None:
+        self.app = app
+        self.minimum_size = minimum_size
+        self.exclude_content_types = exclude_content_types
+        self.send: Send = unattached_send
+        self.initial_message: Message | None = None
+        self.encoding = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.send = send
+        await self.app(scope, receive, self.send_with_compression)
+
+    async def send_with_compression(self, message: Message) -> None:
+        """Send `message`, encoding the body when the response qualifies."""
+        message_type = message["type"]
+        if message_type == "http.response.start":
+            if self._may_encode(message):
+                self.initial_message = message
+            else:
+                await self.send(message)
+        elif self.initial_message is None:
+            # Passing through, or encoding the later chunks of a streamed body.
+            if self.encoding and message_type == "http.response.body":
+                more_body = message.get("more_body", False)
+                body = await self._compress(message.get("body", b""), more_body=more_body)
+                message = {**message, "body": body}
+            await self.send(message)
+        elif message_type == "http.response.body":
+            await self._send_first_body(self.initial_message, message)
+        else:
+            # `http.response.pathsend` and other extensions: sent as they are.
+            initial_message, self.initial_message = self.initial_message, None
+            await self.send(initial_message)
+            await self.send(message)
+
+    def _may_encode(self, start: Message) -> bool:
+        if start["status"] in _UNCOMPRESSED_STATUSES or start["status"] < 200:
+            return False
+        headers = Headers(raw=list(start.get("headers", ())))
+        if "content-encoding" in headers:
+            return False
+        return not _is_excluded(headers.get("content-type", ""), self.exclude_content_types)
+
+    async def _send_first_body(self, start: Message, message: Message) -> None:
+        self.initial_message = None
+        body = message.get("body", b"")
+        more_body = message.get("more_body", False)
+        if not more_body and (not body or len(body) < self.minimum_size):
+            await self.send(start)
+            await self.send(message)
+            return
+
+        headers = MutableHeaders(raw=list(start.get("headers", ())))
+        headers.add_vary_header("Accept-Encoding")
+        if self.content_encoding != "identity":
+            self.encoding = True
+            headers["Content-Encoding"] = self.content_encoding
+            body = await self._compress(body, more_body=more_body)
+            if more_body:
+                del headers["Content-Length"]
+            else:
+                headers["Content-Length"] = str(len(body))
+            message = {**message, "body": body}
+        await self.send({**start, "headers": headers.raw})
+        await self.send(message)
+
+    async def _compress(self, body: bytes, *, more_body: bool) -> bytes:
+        if len(body) >= self.thread_minimum_size:
+            # Compressing a big chunk takes long enough to stall the event loop.
+            compress = functools.partial(self.apply_compression, body, more_body=more_body)
+            return await anyio.to_thread.run_sync(compress)
+        return self.apply_compression(body, more_body=more_body)
+
+    def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+        """Encode one chunk of the body; the identity encoding returns it unchanged."""
+        return body
+
+
+class GZipResponder(IdentityResponder):
+    """Compresses the response with gzip."""
+
+    content_encoding = "gzip"
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        minimum_size: int,
+        compresslevel: int = 9,
+        *,
+        thread_minimum_size: int = 131072,
+        exclude_content_types: tuple[str, ...] = DEFAULT_EXCLUDED_CONTENT_TYPES,
+    ) -> None:
+        super().__init__(app, minimum_size, exclude_content_types=exclude_content_types)
+        self.compresslevel = compresslevel
+        self.thread_minimum_size = thread_minimum_size
+        self._compressor: zlib._Compress | None = None
+
+    @property
+    def compressor(self) -> zlib._Compress:
+        """The zlib compressor, created on first use: responses left alone never allocate one."""
+        if self._compressor is None:
+            self._compressor = zlib.compressobj(
+                self.compresslevel, zlib.DEFLATED, 16 + zlib.MAX_WBITS
+            )
+        return self._compressor
+
+    def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+        """Compress one chunk; a sync flush ends every chunk but the last, which ends the stream."""
+        compressor = self.compressor
+        if more_body:
+            return compressor.compress(body) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        return compressor.compress(body) + compressor.flush()
+
+
+async def unattached_send(message: Message) -> NoReturn:
+    """The `send` of a responder that has not been called yet."""
+    raise RuntimeError("send awaitable not set")

@@ -1,0 +1,40 @@
+"""Redirect every plain `http`/`ws` request to its `https`/`wss` equivalent."""
+
+from __future__ import annotations
+
+from starlette.datastructures import URL
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["HTTPSRedirectMiddleware"]
+
+_SECURE_SCHEMES = {"http": "https", "ws": "wss"}
+
+
+class HTTPSRedirectMiddleware:
+    """Answer insecure requests with a `307` to the same URL over `https` (or `wss`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and scope.get("scheme") in _SECURE_SCHEMES:
+            await _redirect_response(scope)(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def _redirect_response(scope: Scope) -> Response:
+    # `URL(scope=...)` ignores a malformed Host header and encodes a leading `//` of the path, so
+    # the redirect always stays on the request's own host.
+    url = URL(scope=scope)
+    netloc = url.netloc
+    if not netloc:
+        # Neither a valid Host header nor a server address: there is no host to redirect to.
+        return PlainTextResponse("Invalid host header", status_code=400)
+    host, sep, port = netloc.rpartition(":")
+    if sep and port in ("80", "443"):
+        # The default port of the old scheme (or of the new one) is implied by `https`/`wss`.
+        netloc = host
+    secure_url = url.replace(scheme=_SECURE_SCHEMES[scope["scheme"]], netloc=netloc)
+    return RedirectResponse(secure_url, status_code=307)

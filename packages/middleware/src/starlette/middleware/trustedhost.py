@@ -1,0 +1,95 @@
+"""Refuse requests whose `Host` header is not one of the application's own hosts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.datastructures import URL, Headers
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["TrustedHostMiddleware"]
+
+ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
+
+
+def _normalize_host(host: str) -> str:
+    """Lower-case `host` and drop its port; an IPv6 literal keeps (or gains) its brackets."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        end = host.find("]")
+        return host[: end + 1] if end != -1 else ""
+    if host.count(":") > 1:
+        # A bare IPv6 address, as written in a pattern ("::1"): bracket it as Host headers do.
+        return f"[{host}]"
+    return host.partition(":")[0]
+
+
+class TrustedHostMiddleware:
+    """Answer `400 Invalid host header` unless the `Host` header matches `allowed_hosts`.
+
+    Patterns are `"*"` (any host), an exact host, or `"*.example.com"` (any subdomain, not the
+    domain itself). Matching ignores case and the port. With `www_redirect`, a request for
+    `example.com` is redirected to `www.example.com` when only the latter is listed.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allowed_hosts: Sequence[str] | None = None,
+        www_redirect: bool = True,
+    ) -> None:
+        if allowed_hosts is None:
+            allowed_hosts = ["*"]
+        for pattern in allowed_hosts:
+            rest = pattern[2:] if pattern.startswith("*.") else pattern
+            if pattern != "*" and "*" in rest:
+                raise ValueError(ENFORCE_DOMAIN_WILDCARD)
+        self.app = app
+        self.allowed_hosts = list(allowed_hosts)
+        self.allow_any = "*" in self.allowed_hosts
+        self.www_redirect = www_redirect
+        self._exact = {_normalize_host(p) for p in self.allowed_hosts if not p.startswith("*")}
+        self._suffixes = tuple(p[1:].lower() for p in self.allowed_hosts if p.startswith("*."))
+
+    def _is_allowed(self, host: str) -> bool:
+        return host in self._exact or host.endswith(self._suffixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.allow_any or scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+
+        host = _normalize_host(Headers(scope=scope).get("host", ""))
+        if host and self._is_allowed(host):
+            await self.app(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self._reject_websocket(scope, receive, send)
+        elif self._redirects_to_www(host):
+            url = URL(scope=scope)
+            response: Response
+            if _normalize_host(url.netloc) == host:
+                response = RedirectResponse(url.replace(netloc="www." + url.netloc))
+            else:
+                # The Host header was too malformed to build a URL from: never redirect elsewhere.
+                response = PlainTextResponse("Invalid host header", status_code=400)
+            await response(scope, receive, send)
+        else:
+            await PlainTextResponse("Invalid host header", status_code=400)(scope, receive, send)
+
+    def _redirects_to_www(self, host: str) -> bool:
+        return (
+            self.www_redirect
+            and bool(host)
+            and not host.startswith("www.")
+            and "www." + host in self._exact
+        )
+
+    async def _reject_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "websocket.http.response" in scope.get("extensions", {}):
+            # The server can send an HTTP response in place of the handshake: a plain 400.
+            response = PlainTextResponse("Invalid host header", status_code=400)
+            await response(scope, receive, send)
+        else:
+            # Closing before accepting makes the server refuse the handshake (HTTP 403).
+            await send({"type": "websocket.close", "code": 1008, "reason": "Invalid host header"})

@@ -1,0 +1,892 @@
+"""Routing: match a request path (and method, and host) to an endpoint or a mounted app."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import re
+import traceback
+import types
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Collection,
+    Generator,
+    Iterable,
+    Sequence,
+)
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
+from enum import Enum
+from re import Pattern
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+
+from starlette._exception_handler import wrap_app_handling_exceptions
+from starlette._utils import get_route_path, is_async_callable, warn_deprecated
+from starlette.concurrency import run_in_threadpool
+from starlette.convertors import CONVERTOR_TYPES, Convertor
+from starlette.datastructures import URL, URLPath
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketClose
+
+if TYPE_CHECKING:
+    from starlette.middleware import Middleware
+
+__all__ = [
+    "BaseRoute",
+    "Host",
+    "Match",
+    "Mount",
+    "NoMatchFound",
+    "Route",
+    "Router",
+    "WebSocketRoute",
+    "compile_path",
+    "get_name",
+    "iscoroutinefunction_or_partial",
+    "replace_params",
+    "request_response",
+    "websocket_session",
+]
+
+_T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class NoMatchFound(Exception):
+    """Raised by `url_path_for` when no route has that name and those parameters."""
+
+    def __init__(self, name: str, path_params: dict[str, Any]) -> None:
+        params = ", ".join(list(path_params.keys()))
+        super().__init__(f'No route exists for name "{name}" and params "{params}".')
+
+
+class Match(Enum):
+    NONE = 0
+    PARTIAL = 1
+    FULL = 2
+
+
+def iscoroutinefunction_or_partial(obj: Any) -> bool:
+    """Deprecated: whether `obj` (or the function a partial wraps) is a coroutine function."""
+    warn_deprecated(
+        "iscoroutinefunction_or_partial is deprecated; use inspect.iscoroutinefunction instead."
+    )
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    return inspect.iscoroutinefunction(obj)
+
+
+def request_response(
+    func: Callable[[Request], Awaitable[Response] | Response],
+) -> ASGIApp:
+    """Turn a `request -> response` function (sync or async) into an ASGI app."""
+
+    async def call_sync(request: Request) -> Response:
+        return cast(Response, await run_in_threadpool(func, request))
+
+    f: Callable[[Request], Awaitable[Response]]
+    f = (
+        cast(Callable[[Request], Awaitable[Response]], func)
+        if is_async_callable(func)
+        else call_sync
+    )
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            response = await f(request)
+            await response(scope, receive, send)
+
+        await wrap_app_handling_exceptions(app, request)(scope, receive, send)
+
+    return app
+
+
+def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
+    """Turn an async `websocket -> None` function into an ASGI app."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        session = WebSocket(scope, receive=receive, send=send)
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            await func(session)
+
+        await wrap_app_handling_exceptions(app, session)(scope, receive, send)
+
+    return app
+
+
+def get_name(endpoint: Callable[..., Any]) -> str:
+    """The default route name: the function's or class's name, else its type's name."""
+    return getattr(endpoint, "__name__", endpoint.__class__.__name__)
+
+
+# A `{name}` placeholder of a path format (the output of `compile_path`).
+_PLACEHOLDER_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)}")
+
+
+def replace_params(
+    path: str,
+    param_convertors: dict[str, Convertor[Any]],
+    path_params: dict[str, str],
+) -> tuple[str, dict[str, str]]:
+    """Fill the `{name}` placeholders of `path`; return the path and the unused parameters."""
+    used: set[str] = set()
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in path_params or name not in param_convertors:
+            return match.group(0)
+        used.add(name)
+        return param_convertors[name].to_string(path_params[name])
+
+    # One pass over the format: a value that itself looks like `{other}` is never substituted.
+    path = _PLACEHOLDER_REGEX.sub(substitute, path)
+    remaining = {key: value for key, value in path_params.items() if key not in used}
+    return path, remaining
+
+
+# A `{name}` or `{name:convertor}` placeholder of a route path.
+PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
+
+
+def _strip_port(host: str) -> str:
+    """The host of an authority, without its port; IPv6 literals keep their brackets."""
+    if host.startswith("["):
+        end = host.find("]")
+        return host if end == -1 else host[: end + 1]
+    return host.split(":", 1)[0]
+
+
+def compile_path(path: str) -> tuple[Pattern[str], str, dict[str, Convertor[Any]]]:
+    """Compile a route path (or, without a leading "/", a host) into its regex and format.
+
+    Returns the regex, the format used to build URLs ("/users/{id}") and the convertor of each
+    parameter. Host patterns ignore any port and match case-insensitively.
+    """
+    is_host = not path.startswith("/")
+    path_regex = "^"
+    path_format = ""
+    duplicated_params: list[str] = []
+    param_convertors: dict[str, Convertor[Any]] = {}
+    idx = 0
+    for match in PARAM_REGEX.finditer(path):
+        param_name, convertor_type = match.groups("str")
+        convertor_type = convertor_type.lstrip(":")
+        assert convertor_type in CONVERTOR_TYPES, f"Unknown path convertor '{convertor_type}'"
+        convertor = CONVERTOR_TYPES[convertor_type]
+        path_regex += re.escape(path[idx : match.start()])
+        path_regex += f"(?P<{param_name}>{convertor.regex})"
+        path_format += path[idx : match.start()] + "{" + param_name + "}"
+        if param_name in param_convertors and param_name not in duplicated_params:
+            duplicated_params.append(param_name)
+        param_convertors[param_name] = convertor
+        idx = match.end()
+
+    if duplicated_params:
+        names = ", ".join(duplicated_params)
+        ending = "s" if len(duplicated_params) > 1 else ""
+        raise ValueError(f"Duplicated param name{ending} {names} at path {path}")
+
+    if is_host:
+        path_regex += re.escape(_strip_port(path[idx:])) + "$"
+        path_format += path[idx:]
+        return re.compile(path_regex, re.IGNORECASE), path_format, param_convertors
+
+    path_regex += re.escape(path[idx:]) + "$"
+    path_format += path[idx:]
+    return re.compile(path_regex), path_format, param_convertors
+
+
+def _convert_params(
+    match: re.Match[str], param_convertors: dict[str, Convertor[Any]]
+) -> dict[str, Any] | None:
+    """Convert the matched raw values; None when a convertor refuses one (no match, not a 500)."""
+    try:
+        return {
+            key: param_convertors[key].convert(value) for key, value in match.groupdict().items()
+        }
+    except ValueError:
+        # e.g. an integer longer than Python's int/str conversion limit.
+        return None
+
+
+def _safe_url_path(path: str) -> str:
+    # A leading "//" would read as a network-path reference and "\" as a separator to browsers.
+    path = path.replace("\\", "%5C")
+    if path.startswith("//"):
+        path = "/%2F" + path[2:]
+    return path
+
+
+def _wrap_middleware(
+    app: ASGIApp, middleware: Sequence[Middleware] | None, max_body_size: int | None
+) -> ASGIApp:
+    if middleware is not None:
+        for cls, args, kwargs in reversed(middleware):
+            app = cls(app, *args, **kwargs)
+    if max_body_size is not None:
+        # Outermost, so the route's own middleware already sees the limited body.
+        from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+
+        app = RequestBodyLimitMiddleware(app, max_body_size)
+    return app
+
+
+def _is_plain_callable(endpoint: Any) -> bool:
+    """Functions and methods (also behind partials) are request handlers; anything else is ASGI."""
+    while isinstance(endpoint, functools.partial):
+        endpoint = endpoint.func
+    return inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
+
+
+class BaseRoute:
+    """The interface every route implements; a route also works as a standalone ASGI app."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        raise NotImplementedError()
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NotImplementedError()
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve this route alone: unmatched requests get 404 (a close for websockets)."""
+        match, child_scope = self.matches(scope)
+        if match is Match.NONE:
+            if scope["type"] == "http":
+                response = PlainTextResponse("Not Found", status_code=404)
+                await response(scope, receive, send)
+            elif scope["type"] == "websocket":
+                await WebSocketClose()(scope, receive, send)
+            return
+        scope.update(child_scope)
+        await self.handle(scope, receive, send)
+
+
+class Route(BaseRoute):
+    """An HTTP route: a path, an endpoint (function or ASGI class) and its methods."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+        middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
+    ) -> None:
+        assert path.startswith("/"), "Routed paths must start with '/'"
+        self.path = path
+        self.endpoint = endpoint
+        self.name = get_name(endpoint) if name is None else name
+        self.include_in_schema = include_in_schema
+
+        if _is_plain_callable(endpoint):
+            # Functions answer GET by default; ASGI apps (e.g. HTTPEndpoint) take every method.
+            self.app = request_response(endpoint)
+            if methods is None:
+                methods = ["GET"]
+        else:
+            self.app = endpoint
+        self.app = _wrap_middleware(self.app, middleware, max_body_size)
+
+        if methods is None:
+            self.methods: set[str] | None = None
+            self._allow = ""
+        else:
+            ordered: list[str] = []
+            for method in methods:
+                method = method.upper()
+                if method not in ordered:
+                    ordered.append(method)
+                if method == "GET" and "HEAD" not in ordered:
+                    ordered.append("HEAD")
+            self.methods = set(ordered)
+            self._allow = ", ".join(ordered)
+
+        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        match = self.path_regex.match(get_route_path(scope))
+        if match is None:
+            return Match.NONE, {}
+        matched_params = _convert_params(match, self.param_convertors)
+        if matched_params is None:
+            return Match.NONE, {}
+        path_params = dict(scope.get("path_params", {}))
+        path_params.update(matched_params)
+        child_scope = {"endpoint": self.endpoint, "path_params": path_params, "route": self}
+        if self.methods and scope["method"] not in self.methods:
+            return Match.PARTIAL, child_scope
+        return Match.FULL, child_scope
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        if name != self.name or set(path_params) != set(self.param_convertors):
+            raise NoMatchFound(name, path_params)
+        path, _ = replace_params(self.path_format, self.param_convertors, path_params)
+        return URLPath(path=_safe_url_path(path), protocol="http")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            headers = {"Allow": self._allow}
+            if "app" in scope:
+                # Inside an application its exception handlers render the 405.
+                raise HTTPException(status_code=405, headers=headers)
+            response = PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
+            await response(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    def __eq__(self, other: Any) -> bool:
+        return (
+            isinstance(other, Route)
+            and self.path == other.path
+            and self.endpoint == other.endpoint
+            and self.methods == other.methods
+        )
+
+    def __repr__(self) -> str:
+        methods = sorted(self.methods or [])
+        return f"{type(self).__name__}(path={self.path!r}, name={self.name!r}, methods={methods!r})"
+
+
+class WebSocketRoute(BaseRoute):
+    """A WebSocket route: a path and an endpoint (async function or ASGI class)."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        name: str | None = None,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None:
+        assert path.startswith("/"), "Routed paths must start with '/'"
+        self.path = path
+        self.endpoint = endpoint
+        self.name = get_name(endpoint) if name is None else name
+
+        if _is_plain_callable(endpoint):
+            self.app = websocket_session(endpoint)
+        else:
+            self.app = endpoint
+        self.app = _wrap_middleware(self.app, middleware, None)
+
+        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "websocket":
+            return Match.NONE, {}
+        match = self.path_regex.match(get_route_path(scope))
+        if match is None:
+            return Match.NONE, {}
+        matched_params = _convert_params(match, self.param_convertors)
+        if matched_params is None:
+            return Match.NONE, {}
+        path_params = dict(scope.get("path_params", {}))
+        path_params.update(matched_params)
+        return Match.FULL, {"endpoint": self.endpoint, "path_params": path_params, "route": self}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        if name != self.name or set(path_params) != set(self.param_convertors):
+            raise NoMatchFound(name, path_params)
+        path, _ = replace_params(self.path_format, self.param_convertors, path_params)
+        return URLPath(path=_safe_url_path(path), protocol="websocket")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    def __eq__(self, other: Any) -> bool:
+        return (
+            isinstance(other, WebSocketRoute)
+            and self.path == other.path
+            and self.endpoint == other.endpoint
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(path={self.path!r}, name={self.name!r})"
+
+
+class Mount(BaseRoute):
+    """Serve an ASGI app (or a list of routes) under a path prefix."""
+
+    def __init__(
+        self,
+        path: str,
+        app: ASGIApp | None = None,
+        routes: Sequence[BaseRoute] | None = None,
+        name: str | None = None,
+        *,
+        middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
+    ) -> None:
+        assert path == "" or path.startswith("/"), "Routed paths must start with '/'"
+        assert app is not None or routes is not None, (
+            "Either 'app=...', or 'routes=' must be specified"
+        )
+        self.path = path.rstrip("/")
+        self._base_app: ASGIApp = app if app is not None else Router(routes=routes)
+        self.app = _wrap_middleware(self._base_app, middleware, max_body_size)
+        self.name = name
+        self.path_regex, self.path_format, self.param_convertors = compile_path(
+            self.path + "/{path:path}"
+        )
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return getattr(self._base_app, "routes", [])
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] not in ("http", "websocket"):
+            return Match.NONE, {}
+        route_path = get_route_path(scope)
+        match = self.path_regex.match(route_path)
+        if match is None:
+            return Match.NONE, {}
+        matched_params = _convert_params(match, self.param_convertors)
+        if matched_params is None:
+            return Match.NONE, {}
+        remaining_path = "/" + matched_params.pop("path")
+        matched_path = route_path[: -len(remaining_path)]
+        path_params = dict(scope.get("path_params", {}))
+        path_params.update(matched_params)
+        root_path = scope.get("root_path", "")
+        child_scope = {
+            "path_params": path_params,
+            # The app below sees the mount prefix as part of its root path, `path` unchanged.
+            "app_root_path": scope.get("app_root_path", root_path),
+            "root_path": root_path + matched_path,
+            "endpoint": self.app,
+            "route": self,
+        }
+        return Match.FULL, child_scope
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        if self.name is not None and name == self.name and "path" in path_params:
+            # `url_path_for("static", path="/css/app.css")`: a path inside the mounted app.
+            params = dict(path_params)
+            params["path"] = str(params["path"]).lstrip("/")
+            path, remaining = replace_params(self.path_format, self.param_convertors, params)
+            if not remaining:
+                return URLPath(path=_safe_url_path(path))
+        elif self.name is None or name.startswith(self.name + ":"):
+            remaining_name = name if self.name is None else name[len(self.name) + 1 :]
+            params = dict(path_params)
+            path_kwarg = params.get("path")
+            params["path"] = ""
+            path_prefix, remaining = replace_params(self.path_format, self.param_convertors, params)
+            if path_kwarg is not None:
+                remaining["path"] = path_kwarg
+            for route in self.routes or []:
+                try:
+                    url = route.url_path_for(remaining_name, **remaining)
+                except NoMatchFound:
+                    continue
+                path = _safe_url_path(path_prefix.rstrip("/") + str(url))
+                return URLPath(path=path, protocol=_protocol(url))
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, Mount) and self.path == other.path and self.app == other.app
+
+    def __repr__(self) -> str:
+        name = self.name or ""
+        return f"{type(self).__name__}(path={self.path!r}, name={name!r}, app={self.app!r})"
+
+
+def _protocol(url: URLPath) -> Literal["http", "websocket", ""]:
+    return "websocket" if url.protocol == "websocket" else "http" if url.protocol == "http" else ""
+
+
+def _host_header(scope: Scope) -> str:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == b"host":
+            return _strip_port(value.decode("latin-1").strip())
+    return ""
+
+
+class Host(BaseRoute):
+    """Route by the request's `Host` header (case-insensitive, port ignored)."""
+
+    def __init__(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        assert not host.startswith("/"), "Host must not start with '/'"
+        self.host = host
+        self.app = app
+        self.name = name
+        self.host_regex, self.host_format, self.param_convertors = compile_path(host)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return getattr(self.app, "routes", [])
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] not in ("http", "websocket"):
+            return Match.NONE, {}
+        match = self.host_regex.match(_host_header(scope))
+        if match is None:
+            return Match.NONE, {}
+        matched_params = _convert_params(match, self.param_convertors)
+        if matched_params is None:
+            return Match.NONE, {}
+        path_params = dict(scope.get("path_params", {}))
+        path_params.update(matched_params)
+        return Match.FULL, {"path_params": path_params, "endpoint": self.app, "route": self}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        if self.name is not None and name == self.name and "path" in path_params:
+            params = dict(path_params)
+            path = str(params.pop("path"))
+            host, remaining = replace_params(self.host_format, self.param_convertors, params)
+            if not remaining:
+                return URLPath(path=_safe_url_path(path), host=host)
+        elif self.name is None or name.startswith(self.name + ":"):
+            remaining_name = name if self.name is None else name[len(self.name) + 1 :]
+            host, remaining = replace_params(self.host_format, self.param_convertors, path_params)
+            for route in self.routes or []:
+                try:
+                    url = route.url_path_for(remaining_name, **remaining)
+                except NoMatchFound:
+                    continue
+                return URLPath(path=str(url), protocol=_protocol(url), host=host)
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, Host) and self.host == other.host and self.app == other.app
+
+    def __repr__(self) -> str:
+        name = self.name or ""
+        return f"{type(self).__name__}(host={self.host!r}, name={name!r}, app={self.app!r})"
+
+
+class _AsyncLiftContextManager(AbstractAsyncContextManager[_T]):
+    """Runs a synchronous context manager as an async one (for generator lifespans)."""
+
+    def __init__(self, cm: AbstractContextManager[_T]) -> None:
+        self._cm = cm
+
+    async def __aenter__(self) -> _T:
+        return self._cm.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> bool | None:
+        return self._cm.__exit__(exc_type, exc_value, traceback)
+
+
+def _wrap_gen_lifespan_context(
+    lifespan_context: Callable[[Any], Generator[Any, Any, Any]],
+) -> Callable[[Any], AbstractAsyncContextManager[Any]]:
+    cmgr = contextlib.contextmanager(lifespan_context)
+
+    @functools.wraps(cmgr)
+    def wrapper(app: Any) -> _AsyncLiftContextManager[Any]:
+        return _AsyncLiftContextManager(cmgr(app))
+
+    return wrapper
+
+
+class _DefaultLifespan:
+    """The lifespan of a router without `lifespan=`: runs its (deprecated) event handlers."""
+
+    def __init__(self, router: Router) -> None:
+        self._router = router
+
+    async def __aenter__(self) -> None:
+        await self._router._startup()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._router._shutdown()
+
+    def __call__(self: _T, app: object) -> _T:
+        return self
+
+
+class Router:
+    """An ASGI app dispatching to the first matching route, with lifespan handling."""
+
+    def __init__(
+        self,
+        routes: Sequence[BaseRoute] | None = None,
+        redirect_slashes: bool = True,
+        default: ASGIApp | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Lifespan[Any] | None = None,
+        *,
+        middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
+    ) -> None:
+        # A plain list: frameworks append to it directly.
+        self.routes: list[BaseRoute] = [] if routes is None else list(routes)
+        self.redirect_slashes = redirect_slashes
+        self.default: ASGIApp = self.not_found if default is None else default
+        self.on_startup: list[Callable[[], Any]] = [] if on_startup is None else list(on_startup)
+        self.on_shutdown: list[Callable[[], Any]] = [] if on_shutdown is None else list(on_shutdown)
+
+        if on_startup or on_shutdown:
+            warn_deprecated(
+                "The on_startup and on_shutdown parameters are deprecated; use lifespan instead."
+            )
+            if lifespan is not None:
+                raise ValueError("Use either 'lifespan' or 'on_startup'/'on_shutdown', not both.")
+
+        self.lifespan_context: Callable[[Any], AbstractAsyncContextManager[Any]]
+        if lifespan is None:
+            self.lifespan_context = _DefaultLifespan(self)
+        elif inspect.isasyncgenfunction(lifespan):
+            warn_deprecated(
+                "async generator function lifespans are deprecated; "
+                "use an @contextlib.asynccontextmanager function instead."
+            )
+            self.lifespan_context = asynccontextmanager(lifespan)
+        elif inspect.isgeneratorfunction(lifespan):
+            warn_deprecated(
+                "generator function lifespans are deprecated; "
+                "use an @contextlib.asynccontextmanager function instead."
+            )
+            self.lifespan_context = _wrap_gen_lifespan_context(lifespan)
+        else:
+            self.lifespan_context = lifespan
+
+        # Built once: nothing per request but the calls themselves.
+        self.middleware_stack = _wrap_middleware(self.app, middleware, max_body_size)
+
+    async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The default `default`: 404 (or an HTTPException inside an app), close for websockets."""
+        if scope["type"] == "websocket":
+            await WebSocketClose()(scope, receive, send)
+            return
+        if "app" in scope:
+            raise HTTPException(status_code=404)
+        response = PlainTextResponse("Not Found", status_code=404)
+        await response(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of the route called `name` ("mount:route" for nested ones)."""
+        for route in self.routes:
+            try:
+                return route.url_path_for(name, **path_params)
+            except NoMatchFound:
+                pass
+        raise NoMatchFound(name, path_params)
+
+    async def _startup(self) -> None:
+        for handler in self.on_startup:
+            if is_async_callable(handler):
+                await handler()
+            else:
+                handler()
+
+    async def _shutdown(self) -> None:
+        for handler in self.on_shutdown:
+            if is_async_callable(handler):
+                await handler()
+            else:
+                handler()
+
+    async def startup(self) -> None:
+        """Deprecated: run the startup handlers."""
+        warn_deprecated("Router.startup() is deprecated; use a lifespan context manager instead.")
+        await self._startup()
+
+    async def shutdown(self) -> None:
+        """Deprecated: run the shutdown handlers."""
+        warn_deprecated("Router.shutdown() is deprecated; use a lifespan context manager instead.")
+        await self._shutdown()
+
+    async def lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle the ASGI lifespan protocol around `lifespan_context`."""
+        started = False
+        app: Any = scope.get("app", self)
+        await receive()
+        try:
+            async with self.lifespan_context(app) as maybe_state:
+                if maybe_state is not None:
+                    if "state" not in scope:
+                        raise RuntimeError(
+                            'The server does not support "state" in the lifespan scope.'
+                        )
+                    scope["state"].update(maybe_state)
+                await send({"type": "lifespan.startup.complete"})
+                started = True
+                await receive()
+        except BaseException:
+            exc_text = traceback.format_exc()
+            if started:
+                await send({"type": "lifespan.shutdown.failed", "message": exc_text})
+            else:
+                await send({"type": "lifespan.startup.failed", "message": exc_text})
+            raise
+        else:
+            await send({"type": "lifespan.shutdown.complete"})
+
+    def _candidates(self, scope: Scope) -> Iterable[BaseRoute]:
+        """The routes that may match `scope`, in order (every route, until an index exists)."""
+        return self.routes
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Dispatch to the first full match, else a method mismatch (405), else redirect/404."""
+        assert scope["type"] in ("http", "websocket", "lifespan")
+        scope.setdefault("router", self)
+
+        if scope["type"] == "lifespan":
+            await self.lifespan(scope, receive, send)
+            return
+
+        partial: BaseRoute | None = None
+        partial_scope: Scope = {}
+        for route in self._candidates(scope):
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                scope.update(child_scope)
+                scope["route"] = route
+                await route.handle(scope, receive, send)
+                return
+            if match is Match.PARTIAL and partial is None:
+                partial, partial_scope = route, child_scope
+
+        if partial is not None:
+            scope.update(partial_scope)
+            scope["route"] = partial
+            await partial.handle(scope, receive, send)
+            return
+
+        if scope["type"] == "http" and self.redirect_slashes and get_route_path(scope) != "/":
+            redirect = self._slash_redirect(scope)
+            if redirect is not None:
+                await redirect(scope, receive, send)
+                return
+
+        await self.default(scope, receive, send)
+
+    def _slash_redirect(self, scope: Scope) -> Response | None:
+        """A redirect to the path with/without its trailing slash, if that one would match."""
+        redirect_scope = dict(scope)
+        path: str = scope["path"]
+        redirect_scope["path"] = path.rstrip("/") if path.endswith("/") else path + "/"
+        for route in self._candidates(redirect_scope):
+            match, _ = route.matches(redirect_scope)
+            if match is not Match.NONE:
+                # URL(scope=) encodes a leading "//" of the path: the redirect stays on this host.
+                return RedirectResponse(url=URL(scope=redirect_scope))
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry point: the router's middleware, then `app`."""
+        await self.middleware_stack(scope, receive, send)
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, Router) and self.routes == other.routes
+
+    # Building the route list after construction (decorators and event hooks are deprecated).
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        """Append a `Mount(path, app, name=name)`."""
+        self.routes.append(Mount(path, app=app, name=name))
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        """Append a `Host(host, app, name=name)`."""
+        self.routes.append(Host(host, app=app, name=name))
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Callable[[Request], Awaitable[Response] | Response],
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        """Append a `Route`."""
+        route = Route(
+            path,
+            endpoint=endpoint,
+            methods=methods,
+            name=name,
+            include_in_schema=include_in_schema,
+        )
+        self.routes.append(route)
+
+    def add_websocket_route(
+        self,
+        path: str,
+        endpoint: Callable[[WebSocket], Awaitable[None]],
+        name: str | None = None,
+    ) -> None:
+        """Append a `WebSocketRoute`."""
+        self.routes.append(WebSocketRoute(path, endpoint=endpoint, name=name))
+
+    def route(
+        self,
+        path: str,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[_F], _F]:
+        """Deprecated decorator form of `add_route`."""
+        warn_deprecated("The `route` decorator is deprecated; use `routes=[Route(...)]` instead.")
+
+        def decorator(func: _F) -> _F:
+            self.add_route(
+                path, func, methods=methods, name=name, include_in_schema=include_in_schema
+            )
+            return func
+
+        return decorator
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[_F], _F]:
+        """Deprecated decorator form of `add_websocket_route`."""
+        warn_deprecated(
+            "The `websocket_route` decorator is deprecated; "
+            "use `routes=[WebSocketRoute(...)]` instead."
+        )
+
+        def decorator(func: _F) -> _F:
+            self.add_websocket_route(path, func, name=name)
+            return func
+
+        return decorator
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        """Deprecated: register a "startup" or "shutdown" handler."""
+        warn_deprecated("add_event_handler is deprecated; use a lifespan context manager instead.")
+        self._add_event_handler(event_type, func)
+
+    def _add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        assert event_type in ("startup", "shutdown"), (
+            f"Unknown event type {event_type!r}: use 'startup' or 'shutdown'."
+        )
+        if event_type == "startup":
+            self.on_startup.append(func)
+        else:
+            self.on_shutdown.append(func)
+
+    def on_event(self, event_type: str) -> Callable[[_F], _F]:
+        """Deprecated decorator form of `add_event_handler`."""
+        warn_deprecated("on_event is deprecated; use a lifespan context manager instead.")
+
+        def decorator(func: _F) -> _F:
+            self._add_event_handler(event_type, func)
+            return func
+
+        return decorator

@@ -1,0 +1,320 @@
+"""`RequestBodyLimitMiddleware`: 413 past the limit, checked lazily, innermost limit wins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware, RequestBodyLimitResponder
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.types import Message, Receive, Scope, Send
+
+TestClientFactory = Callable[..., Any]
+
+
+def http_scope(headers: list[tuple[bytes, bytes]] | None = None) -> Scope:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/",
+        "raw_path": b"/",
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers or [],
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver", 80),
+    }
+
+
+def chunked_receive(*chunks: bytes) -> Receive:
+    """A `receive` streaming `chunks` without any Content-Length, then disconnecting."""
+    messages: Iterator[Message] = iter(
+        [
+            *(
+                {"type": "http.request", "body": chunk, "more_body": index < len(chunks) - 1}
+                for index, chunk in enumerate(chunks)
+            ),
+        ]
+    )
+
+    async def receive() -> Message:
+        return next(messages, {"type": "http.disconnect"})
+
+    return receive
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def __call__(self, message: Message) -> None:
+        self.messages.append(message)
+
+    @property
+    def status(self) -> int:
+        return int(self.messages[0]["status"])
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(
+            m.get("body", b"") for m in self.messages if m["type"] == "http.response.body"
+        )
+
+
+async def echo_length(scope: Scope, receive: Receive, send: Send) -> None:
+    body = await Request(scope, receive).body()
+    await PlainTextResponse(f"received {len(body)} bytes")(scope, receive, send)
+
+
+async def ignore_body(scope: Scope, receive: Receive, send: Send) -> None:
+    await PlainTextResponse("did not read")(scope, receive, send)
+
+
+def test_content_length_over_limit(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(RequestBodyLimitMiddleware(echo_length, max_body_size=10))
+    response = client.post("/", content=b"x" * 11)
+    assert response.status_code == 413
+    assert response.text == "Content Too Large"
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+def test_exactly_at_limit_is_accepted(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(RequestBodyLimitMiddleware(echo_length, max_body_size=10))
+    response = client.post("/", content=b"x" * 10)
+    assert response.status_code == 200
+    assert response.text == "received 10 bytes"
+
+
+def test_under_limit_and_empty_bodies(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(RequestBodyLimitMiddleware(echo_length, max_body_size=10))
+    assert client.post("/", content=b"abc").text == "received 3 bytes"
+    assert client.get("/").text == "received 0 bytes"
+
+
+def test_zero_limit(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(RequestBodyLimitMiddleware(echo_length, max_body_size=0))
+    assert client.get("/").status_code == 200
+    assert client.post("/", content=b"x").status_code == 413
+
+
+def test_streamed_body_over_limit(test_client_factory: TestClientFactory) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"x" * 6
+        yield b"x" * 6
+
+    client = test_client_factory(RequestBodyLimitMiddleware(echo_length, max_body_size=10))
+    response = client.post("/", content=chunks())
+    assert response.status_code == 413
+    assert response.text == "Content Too Large"
+
+
+@pytest.mark.anyio
+async def test_streamed_chunks_are_counted_without_content_length() -> None:
+    send = Recorder()
+    app = RequestBodyLimitMiddleware(echo_length, max_body_size=10)
+    await app(http_scope(), chunked_receive(b"12345", b"67890", b"1"), send)
+    assert send.status == 413
+    assert send.body == b"Content Too Large"
+
+
+@pytest.mark.anyio
+async def test_streamed_chunks_at_limit_are_accepted() -> None:
+    send = Recorder()
+    app = RequestBodyLimitMiddleware(echo_length, max_body_size=10)
+    await app(http_scope(), chunked_receive(b"12345", b"67890"), send)
+    assert send.status == 200
+    assert send.body == b"received 10 bytes"
+
+
+@pytest.mark.anyio
+async def test_lying_small_content_length_is_still_caught() -> None:
+    send = Recorder()
+    app = RequestBodyLimitMiddleware(echo_length, max_body_size=10)
+    scope = http_scope([(b"content-type", b"text/plain"), (b"content-length", b"2")])
+    await app(scope, chunked_receive(b"x" * 8, b"x" * 8), send)
+    assert send.status == 413
+
+
+@pytest.mark.anyio
+async def test_malformed_content_length_falls_back_to_counting() -> None:
+    send = Recorder()
+    app = RequestBodyLimitMiddleware(echo_length, max_body_size=10)
+    scope = http_scope([(b"content-length", b"lots")])
+    await app(scope, chunked_receive(b"abc"), send)
+    assert send.status == 200
+    assert send.body == b"received 3 bytes"
+
+
+def test_body_never_read_is_never_rejected(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(RequestBodyLimitMiddleware(ignore_body, max_body_size=1))
+    response = client.post("/", content=b"x" * 100)
+    assert response.status_code == 200
+    assert response.text == "did not read"
+
+
+def test_limit_is_published_in_the_scope(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse(str(scope["starlette.max_body_size"]))(scope, receive, send)
+
+    client = test_client_factory(RequestBodyLimitMiddleware(app, max_body_size=1234))
+    assert client.get("/").text == "1234"
+
+
+def test_innermost_limit_wins_when_larger(test_client_factory: TestClientFactory) -> None:
+    inner = RequestBodyLimitMiddleware(echo_length, max_body_size=100)
+    client = test_client_factory(RequestBodyLimitMiddleware(inner, max_body_size=10))
+    response = client.post("/", content=b"x" * 50)
+    assert response.status_code == 200
+    assert response.text == "received 50 bytes"
+    assert client.post("/", content=b"x" * 101).status_code == 413
+
+
+def test_innermost_limit_wins_when_smaller(test_client_factory: TestClientFactory) -> None:
+    inner = RequestBodyLimitMiddleware(echo_length, max_body_size=10)
+    client = test_client_factory(RequestBodyLimitMiddleware(inner, max_body_size=100))
+    response = client.post("/", content=b"x" * 50)
+    assert response.status_code == 413
+    assert response.text == "Content Too Large"
+
+
+def test_exception_middleware_answers_the_413(test_client_factory: TestClientFactory) -> None:
+    app = RequestBodyLimitMiddleware(ExceptionMiddleware(echo_length), max_body_size=4)
+    response = test_client_factory(app).post("/", content=b"too long")
+    assert response.status_code == 413
+    assert response.text == "Content Too Large"
+
+
+def test_app_may_catch_the_413_itself(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await Request(scope, receive).body()
+        except HTTPException as exc:
+            response = PlainTextResponse(f"caught {exc.status_code}: {exc.detail}", status_code=400)
+        else:  # pragma: no cover
+            response = PlainTextResponse("unexpected")
+        await response(scope, receive, send)
+
+    client = test_client_factory(RequestBodyLimitMiddleware(app, max_body_size=4))
+    response = client.post("/", content=b"too long")
+    assert response.status_code == 400
+    assert response.text == "caught 413: Content Too Large"
+
+
+@pytest.mark.anyio
+async def test_receive_keeps_failing_after_the_limit() -> None:
+    errors: list[HTTPException] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        for _ in range(2):
+            try:
+                await receive()
+            except HTTPException as exc:
+                errors.append(exc)
+        await PlainTextResponse("done")(scope, receive, send)
+
+    send = Recorder()
+    scope = http_scope([(b"Content-Length", b"50")])
+    await RequestBodyLimitMiddleware(app, max_body_size=10)(scope, chunked_receive(b"x"), send)
+    assert len(errors) == 2
+    assert all(error.status_code == 413 for error in errors)
+    assert send.body == b"done"
+
+
+@pytest.mark.anyio
+async def test_413_after_response_started_is_reraised() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await receive()
+
+    send = Recorder()
+    app_with_limit = RequestBodyLimitMiddleware(app, max_body_size=2)
+    with pytest.raises(HTTPException) as info:
+        await app_with_limit(http_scope(), chunked_receive(b"abc"), send)
+    assert info.value.status_code == 413
+    assert [m["type"] for m in send.messages] == ["http.response.start"]
+
+
+@pytest.mark.anyio
+async def test_other_http_exceptions_propagate() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise HTTPException(413, detail="the app's own")
+
+    send = Recorder()
+    with pytest.raises(HTTPException, match="the app's own"):
+        await RequestBodyLimitMiddleware(app, max_body_size=2)(
+            http_scope(), chunked_receive(), send
+        )
+    assert send.messages == []
+
+
+@pytest.mark.anyio
+async def test_disconnect_is_passed_through_uncounted() -> None:
+    received: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        received.append(await receive())
+        received.append(await receive())
+        await PlainTextResponse("ok")(scope, receive, send)
+
+    send = Recorder()
+    await RequestBodyLimitMiddleware(app, max_body_size=3)(
+        http_scope(), chunked_receive(b"abc"), send
+    )
+    assert received == [
+        {"type": "http.request", "body": b"abc", "more_body": False},
+        {"type": "http.disconnect"},
+    ]
+    assert send.status == 200
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("scope_type", ["websocket", "lifespan"])
+async def test_non_http_scopes_pass_through(scope_type: str) -> None:
+    seen: list[tuple[Scope, Receive, Send]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append((scope, receive, send))
+
+    receive = chunked_receive(b"x" * 100)
+    send = Recorder()
+    scope: Scope = {"type": scope_type}
+    await RequestBodyLimitMiddleware(app, max_body_size=1)(scope, receive, send)
+    assert seen == [(scope, receive, send)]
+    assert "starlette.max_body_size" not in scope
+
+
+@pytest.mark.anyio
+async def test_responder_exposes_scope_receive_send() -> None:
+    captured: list[RequestBodyLimitResponder] = []
+    responder: RequestBodyLimitResponder
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        assert receive == responder.receive_with_limit
+        assert send == responder.send_with_limit
+        captured.append(responder)
+        await PlainTextResponse("ok")(scope, receive, send)
+
+    responder = RequestBodyLimitResponder(app, max_body_size=5)
+    scope = http_scope()
+    receive = chunked_receive(b"")
+    send = Recorder()
+    await responder(scope, receive, send)
+    assert captured == [responder]
+    assert responder.scope is scope
+    assert responder.receive is receive
+    assert responder.send is send
+    assert responder.response_started is True
+    assert send.body == b"ok"
+
+
+def test_negative_limit_is_rejected() -> None:
+    with pytest.raises(ValueError, match="max_body_size must be >= 0"):
+        RequestBodyLimitMiddleware(echo_length, max_body_size=-1)
