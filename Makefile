@@ -11,9 +11,10 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 SOURCES := $(wildcard packages/*/src/starlette)
 
-.PHONY: help uv install test test-unit test-isolation lint typecheck build test-matrix clean bench
+.PHONY: help uv install run test test-unit test-isolation chromium lint typecheck build test-matrix clean bench docs docs-serve fuzz load
 
 help:
+	@echo "make run           serve the demo application on http://127.0.0.1:8000"
 	@echo "make install       create .venv with every distribution (editable) and the tools"
 	@echo "make test          the whole suite with per-distribution coverage, then the isolation proof"
 	@echo "make lint          ruff check, ruff format --check, actionlint"
@@ -21,6 +22,9 @@ help:
 	@echo "make build         wheels and sdists of every distribution into dist/"
 	@echo "make test-matrix   the test suite on every CPython 3.10-3.13 found on this machine"
 	@echo "make bench         benchmarks against upstream Starlette 0.47.3 (in its own venv)"
+	@echo "make docs          build the documentation site (mkdocs --strict); docs-serve serves it"
+	@echo "make fuzz          run each fuzz target for a fixed number of executions"
+	@echo "make load          load and fault runs of the demo under uvicorn (see benchmarks/LOAD.md)"
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || { echo "uv not found: installing it with pip"; $(PYTHON_BIN) -m pip install --quiet uv; }
@@ -28,7 +32,16 @@ uv:
 install: uv
 	$(UV) sync --all-packages --locked --python "$(PYTHON_BIN)"
 
-test: install test-unit test-isolation
+run: install
+	$(VPY) examples/serve.py
+
+test: install chromium test-unit test-isolation
+
+# The browser tests drive Debian's Chromium; browsers are never downloaded at run time.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 test-unit:
 	$(VPY) -m pytest tests --ignore=tests/isolation --cov --cov-report= --cov-report=json:coverage.json
@@ -70,3 +83,15 @@ clean:
 # Not part of `make test`: timings are measured here, never asserted in tests.
 bench: install
 	$(VPY) benchmarks/run.py
+
+docs: install
+	$(VENV)/bin/mkdocs build --strict
+
+docs-serve: install
+	$(VENV)/bin/mkdocs serve
+
+fuzz: install
+	$(UV) run --locked --group fuzz python tests/fuzz/run.py
+
+load: install
+	$(VPY) benchmarks/load.py
