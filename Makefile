@@ -56,7 +56,7 @@ lint: install
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 typecheck: install
-	$(VENV)/bin/mypy $(SOURCES) tests
+	MYPYPATH=examples $(VENV)/bin/mypy $(SOURCES) tests examples benchmarks
 
 build: install
 	rm -rf dist
@@ -85,10 +85,10 @@ bench: install
 	$(VPY) benchmarks/run.py
 
 docs: install
-	$(VENV)/bin/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 docs-serve: install
-	$(VENV)/bin/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve
 
 fuzz: install
 	$(UV) run --locked --group fuzz python tests/fuzz/run.py

@@ -35,7 +35,7 @@ def create_user(request: Request) -> Response:
     """
     responses:
       200:
-        description: Not documented: no separator line.
+        description: Documented without a separator line.
     """
     return PlainTextResponse("created")  # pragma: no cover
 
@@ -127,7 +127,12 @@ def test_get_schema() -> None:
         "openapi": "3.0.0",
         "info": {"title": "Example API", "version": "1.0"},
         "paths": {
-            "/users": {"get": {"responses": {200: {"description": "A list of users."}}}},
+            "/users": {
+                "get": {"responses": {200: {"description": "A list of users."}}},
+                "post": {
+                    "responses": {200: {"description": "Documented without a separator line."}}
+                },
+            },
             "/users/{id}": {"get": {"responses": {200: {"description": "A user."}}}},
             "/orgs": {
                 "get": {"responses": {200: {"description": "A list of organisations."}}},
@@ -153,7 +158,10 @@ def test_get_schema_does_not_mutate_base_schema() -> None:
 
 def test_parse_docstring() -> None:
     assert schemas.parse_docstring(undocumented) == {}
-    assert schemas.parse_docstring(create_user) == {}
+    # Upstream's documented form: the whole docstring is the YAML.
+    assert schemas.parse_docstring(create_user) == {
+        "responses": {200: {"description": "Documented without a separator line."}}
+    }
     assert schemas.parse_docstring(plain_text_doc) == {}
 
     def last_separator() -> None:
@@ -165,6 +173,13 @@ def test_parse_docstring() -> None:
         """
 
     assert schemas.parse_docstring(last_separator) == {"used": True}
+
+
+def test_parse_docstring_prose_without_separator_is_not_yaml() -> None:
+    def prose() -> None:
+        """Creates a user: see the guide, section: users."""
+
+    assert schemas.parse_docstring(prose) == {}
 
 
 def test_parse_docstring_invalid_yaml() -> None:

@@ -103,17 +103,18 @@ class BaseSchemaGenerator:
         return _CONVERTER_REGEX.sub("}", path)
 
     def parse_docstring(self, func_or_method: Callable[..., Any]) -> dict[str, Any]:
-        """The YAML mapping after the last `---` line of the docstring ({} if none)."""
+        """The YAML mapping of the docstring: after its last `---` line, or the whole of it."""
         docstring = inspect.getdoc(func_or_method)
         if not docstring:
             return {}
         parts = _SEPARATOR_REGEX.split(docstring)
-        if len(parts) < 2:
-            return {}
         yaml = _yaml()
         try:
             parsed = yaml.safe_load(parts[-1])
         except yaml.YAMLError as exc:
+            if len(parts) < 2:
+                # No separator: the docstring may be plain prose, which is not an error.
+                return {}
             name = getattr(func_or_method, "__qualname__", repr(func_or_method))
             raise ValueError(f"Invalid YAML in the docstring of {name}: {exc}") from exc
         return parsed if isinstance(parsed, dict) else {}
