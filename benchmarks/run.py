@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 UPSTREAM_VENV = HERE / ".venv-upstream"
 UPSTREAM_REQUIREMENTS = [
     "starlette==0.47.3",
@@ -116,7 +115,7 @@ def main() -> int:
             f"{row['scenario']:<24}{row['ours_us']:>12.1f}{row['upstream_us']:>14.1f}{row['ratio']:>14.2f}x"
         )
     print(f"{'peak RSS (MiB)':<24}{peak['ours'] / 1024:>12.1f}{peak['upstream'] / 1024:>14.1f}")
-    print(f"\nresults written to {options.output.relative_to(ROOT)}")
+    print(f"\nresults written to {options.output}")
     return 0
 
 

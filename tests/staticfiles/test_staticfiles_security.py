@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from starlette.staticfiles import StaticFiles
 
+# Apps built inside async tests pass `check_dir=False`: the constructor's directory check is a
+# blocking `os.stat`, refused on the event loop; the app checks on its first request, in a thread.
+
 # Paths as the server hands them over: percent-decoded once. The comment is what was on the wire.
 TRAVERSALS = [
     "/../secret.txt",  # ..
@@ -40,7 +43,7 @@ def sibling(static_dir: Path) -> Path:
 async def test_traversal_is_404(
     asgi_call, static_dir: Path, sibling: Path, path: str, follow_symlink: bool
 ) -> None:
-    app = StaticFiles(directory=static_dir, follow_symlink=follow_symlink)
+    app = StaticFiles(directory=static_dir, check_dir=False, follow_symlink=follow_symlink)
     response = await asgi_call(app, path)
     assert response.status == 404
     assert response.body == b"Not Found"
@@ -52,7 +55,7 @@ async def test_traversal_to_a_directory_is_404_in_html_mode(
     asgi_call, static_dir: Path, html: bool
 ) -> None:
     (static_dir.parent / "index.html").write_text("outside index")
-    app = StaticFiles(directory=static_dir, html=html)
+    app = StaticFiles(directory=static_dir, check_dir=False, html=html)
     for path in ("/..", "/../", "/css/../.."):
         response = await asgi_call(app, path)
         assert response.status == 404
@@ -61,7 +64,7 @@ async def test_traversal_to_a_directory_is_404_in_html_mode(
 
 @pytest.mark.anyio
 async def test_absolute_paths_stay_inside(asgi_call, static_dir: Path) -> None:
-    app = StaticFiles(directory=static_dir)
+    app = StaticFiles(directory=static_dir, check_dir=False)
     secret = static_dir.parent / "secret.txt"
     for path in (f"/{secret}", f"//{secret}", f"///{secret}"):
         response = await asgi_call(app, path)
@@ -73,21 +76,23 @@ async def test_absolute_path_is_read_below_the_directory(asgi_call, static_dir: 
     # "//etc/x" means "etc/x" inside the directory, never the root file system.
     (static_dir / "etc").mkdir()
     (static_dir / "etc" / "x").write_text("inside")
-    response = await asgi_call(StaticFiles(directory=static_dir), "//etc/x")
+    response = await asgi_call(StaticFiles(directory=static_dir, check_dir=False), "//etc/x")
     assert response.status == 200
     assert response.body == b"inside"
 
 
 @pytest.mark.anyio
 async def test_dot_segments_that_stay_inside_are_served(asgi_call, static_dir: Path) -> None:
-    response = await asgi_call(StaticFiles(directory=static_dir), "/css/./../example.txt")
+    response = await asgi_call(
+        StaticFiles(directory=static_dir, check_dir=False), "/css/./../example.txt"
+    )
     assert response.status == 200
     assert response.body == b"<file content>"
 
 
 @pytest.mark.anyio
 async def test_traversal_below_a_mount(asgi_call, static_dir: Path) -> None:
-    app = StaticFiles(directory=static_dir)
+    app = StaticFiles(directory=static_dir, check_dir=False)
     response = await asgi_call(app, "/static/../secret.txt", root_path="/static")
     assert response.status == 404
     response = await asgi_call(app, "/static/example.txt", root_path="/static")
@@ -159,7 +164,7 @@ def test_follow_symlink_serves_links_pointing_outside(test_client_factory, links
 
 @pytest.mark.anyio
 async def test_follow_symlink_still_refuses_dot_dot(asgi_call, links: Path) -> None:
-    app = StaticFiles(directory=links, follow_symlink=True)
+    app = StaticFiles(directory=links, check_dir=False, follow_symlink=True)
     for path in (
         "/../secret.txt",
         "/outside-dir/../../secret.txt",

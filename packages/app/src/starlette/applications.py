@@ -96,8 +96,10 @@ class Starlette:
             *self.user_middleware,
             Middleware(ExceptionMiddleware, handlers=exception_handlers, debug=self.debug),
         ]
-        if self.max_body_size is not None:
-            middleware.append(Middleware(RequestBodyLimitMiddleware, self.max_body_size))
+        # Subclasses that skip Starlette.__init__ (FastAPI before 0.118) have no max_body_size.
+        max_body_size = getattr(self, "max_body_size", None)
+        if max_body_size is not None:
+            middleware.append(Middleware(RequestBodyLimitMiddleware, max_body_size))
 
         app: ASGIApp = self.router
         for cls, args, kwargs in reversed(middleware):

@@ -40,6 +40,7 @@ __all__ = [
 
 _KeyType = TypeVar("_KeyType")
 _CovariantValueType = TypeVar("_CovariantValueType", covariant=True)
+_T = TypeVar("_T")
 
 
 class Address(NamedTuple):
@@ -66,6 +67,10 @@ def _encode_scope_path(path: str) -> str:
             path = path.replace(char, escaped)
     if path.startswith("//"):
         path = "/%2F" + path[2:]
+    elif path and not path.startswith("/"):
+        # Not origin-form (`*`, or whatever a server let through): after the authority it would
+        # run into the host ("http://host[:x"), so it starts a path of its own.
+        path = "/" + path
     return path
 
 
@@ -478,6 +483,13 @@ class QueryParams(ImmutableMultiDict[str, str]):
         value: Any = args[0] if args else []
         if isinstance(value, bytes):
             value = value.decode("latin-1")
+        if isinstance(value, str) and not kwargs and "%" not in value and "+" not in value:
+            # Nothing to unquote: what parse_qsl(value, keep_blank_values=True) gives, at a
+            # fraction of its cost (the query string of nearly every request).
+            items = [pair.partition("=")[::2] for pair in value.split("&") if pair]
+            self._list = items
+            self._dict = dict(items)
+            return
         if isinstance(value, str):
             super().__init__(parse_qsl(value, keep_blank_values=True), **kwargs)
         else:
@@ -664,6 +676,20 @@ class Headers(Mapping[str, str]):
                 return value.decode("latin-1")
         raise KeyError(key)
 
+    @overload
+    def get(self, key: str) -> str | None: ...
+
+    @overload
+    def get(self, key: str, default: str | _T) -> str | _T: ...
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The first value of header `key`, or `default` (a miss raises and catches nothing)."""
+        lookup = _lookup_key(key)
+        for item_key, value in self._list:
+            if item_key == lookup:
+                return value.decode("latin-1")
+        return default
+
     def __contains__(self, key: Any) -> bool:
         if not isinstance(key, str):
             return False
@@ -758,6 +784,16 @@ class MutableHeaders(Headers):
 
     def add_vary_header(self, vary: str) -> None:
         """Add the names in `vary` to the `Vary` header, keeping every existing one once."""
+        if (
+            vary
+            and "," not in vary
+            and vary.strip() == vary
+            and not any(key == b"vary" for key, _ in self._list)
+        ):
+            # The usual case, one name and no `Vary` yet: what the general path below appends.
+            _check_header_value(vary)
+            self._list.append((b"vary", vary.encode("latin-1")))
+            return
         names: list[str] = []
         seen: set[str] = set()
         for value in [*self.getlist("vary"), vary]:

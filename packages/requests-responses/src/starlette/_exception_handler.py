@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 ExceptionHandlers = Mapping[Any, ExceptionHandler]
 StatusHandlers = Mapping[int, ExceptionHandler]
+# What a scope without ExceptionMiddleware's handlers gets: nothing is handled.
+NO_HANDLERS: tuple[ExceptionHandlers, StatusHandlers] = ({}, {})
 
 
 def _lookup_exception_handler(
@@ -28,9 +30,11 @@ def _lookup_exception_handler(
     return None
 
 
-def _find_handler(
-    exc: Exception, exception_handlers: ExceptionHandlers, status_handlers: StatusHandlers
+def find_handler(
+    exc: Exception, handlers: tuple[ExceptionHandlers, StatusHandlers]
 ) -> ExceptionHandler | None:
+    """The handler for `exc` among `(exception_handlers, status_handlers)`, if any."""
+    exception_handlers, status_handlers = handlers
     # A handler for the exact status code is more specific than one for the HTTPException class.
     if isinstance(exc, HTTPException) and exc.status_code in status_handlers:
         return status_handlers[exc.status_code]
@@ -39,54 +43,58 @@ def _find_handler(
 
 def wrap_app_handling_exceptions(app: ASGIApp, conn: Request | WebSocket) -> ASGIApp:
     """Wrap `app` so exceptions with a registered handler are answered by that handler."""
-    exception_handlers: ExceptionHandlers
-    status_handlers: StatusHandlers
-    try:
-        exception_handlers, status_handlers = conn.scope["starlette.exception_handlers"]
-    except KeyError:
-        exception_handlers, status_handlers = {}, {}
 
     async def wrapped_app(scope: Scope, receive: Receive, send: Send) -> None:
-        response_started = False
-
-        async def sender(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
-        try:
-            await app(scope, receive, sender)
-        except Exception as exc:
-            handler = _find_handler(exc, exception_handlers, status_handlers)
-            if handler is None:
-                raise
-            if response_started:
-                raise RuntimeError(
-                    "Caught handled exception, but response already started."
-                ) from exc
-            await _run_handler(handler, conn, exc, scope, receive, sender)
-            # The exception is handled: drop its frames so a reused instance keeps nothing alive.
-            exc.__traceback__ = None
+        await call_handling_exceptions(app, scope, receive, send, conn)
 
     return wrapped_app
 
 
-async def _run_handler(
+async def call_handling_exceptions(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, conn: Request | WebSocket
+) -> None:
+    """Run `app`; answer what it raises with a registered handler, called with `conn`."""
+    # Read now: a mounted app's ExceptionMiddleware replaces them in the shared scope.
+    handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
+    response_started = False
+
+    async def sender(message: Message) -> None:
+        nonlocal response_started
+        if message["type"] == "http.response.start":
+            response_started = True
+        await send(message)
+
+    try:
+        await app(scope, receive, sender)
+    except Exception as exc:
+        handler = find_handler(exc, handlers)
+        if handler is None:
+            raise
+        await answer_exception(handler, exc, response_started, conn, scope, receive, sender)
+
+
+async def answer_exception(
     handler: ExceptionHandler,
-    conn: Request | WebSocket,
     exc: Exception,
+    response_started: bool,
+    conn: Request | WebSocket,
     scope: Scope,
     receive: Receive,
     send: Send,
 ) -> None:
+    """Send `handler`'s answer to `exc`: the part of an `except` block that follows the lookup."""
+    if response_started:
+        raise RuntimeError("Caught handled exception, but response already started.") from exc
     call: Callable[..., Any] = handler
     if is_async_callable(call):
         result = await call(conn, exc)
     else:
         result = await run_in_threadpool(call, conn, exc)
-    if scope["type"] == "websocket":
-        return
-    if result is None:
-        raise RuntimeError(f"Exception handler {handler!r} returned None instead of a response.")
-    await result(scope, receive, send)
+    if scope["type"] != "websocket":
+        if result is None:
+            raise RuntimeError(
+                f"Exception handler {handler!r} returned None instead of a response."
+            )
+        await result(scope, receive, send)
+    # The exception is handled: drop its frames so a reused instance keeps nothing alive.
+    exc.__traceback__ = None

@@ -75,13 +75,23 @@ def _too_many_fields(max_fields: int | float) -> MultiPartException:
     return MultiPartException(f"Too many fields. Maximum number of fields is {max_fields}.")
 
 
+def _decode_plain(data: bytes | bytearray) -> str:
+    return data.decode("utf-8", "replace")
+
+
 def _decode_form_bytes(data: bytes | bytearray) -> str:
     # `+` is a space and %XX an escaped byte; the result is UTF-8 (what browsers send).
+    if b"%" not in data and b"+" not in data:
+        return data.decode("utf-8", "replace")
     return unquote_to_bytes(bytes(data).replace(b"+", b" ")).decode("utf-8", "replace")
 
 
 class FormParser:
-    """Parses an `application/x-www-form-urlencoded` body, chunk by chunk."""
+    """Parses an `application/x-www-form-urlencoded` body, chunk by chunk.
+
+    Whole `name=value` pairs are split off each chunk at once; only the pair that runs past the
+    end of a chunk is buffered. Limits are checked per pair, and on the buffered partial pair.
+    """
 
     def __init__(
         self,
@@ -95,12 +105,11 @@ class FormParser:
         self.stream = stream
         self.max_fields = max_fields
         self.max_part_size = max_part_size
+        # Filled by the `on_*` callbacks, kept for API compatibility. Parsing calls only
+        # `on_field_start` (a hook for subclasses): pairs go straight to the items.
         self.messages: list[tuple[FormMessage, bytes]] = []
-        # Tokenizer state carried from one chunk to the next.
-        self._in_field = False
-        self._in_name = False
-        self._name = bytearray()
-        self._value = bytearray()
+        # The start of a pair whose end is in a later chunk.
+        self._pending = bytearray()
         self._items: list[tuple[str, str | UploadFile]] = []
 
     def on_field_start(self) -> None:
@@ -118,59 +127,57 @@ class FormParser:
     def on_end(self) -> None:
         self.messages.append((FormMessage.END, b""))
 
+    def _check_size(self, pair: bytes | bytearray) -> None:
+        # The size of a part is that of its name and value: the `=` between them does not count.
+        if len(pair) - (b"=" in pair) > self.max_part_size:
+            raise _part_too_large(self.max_part_size)
+
+    def _start_pair(self) -> None:
+        self.on_field_start()
+        if len(self._items) >= self.max_fields:
+            raise _too_many_fields(self.max_fields)
+
+    def _end_pending(self) -> None:
+        """Add the pair that spanned chunks; it was counted when it started."""
+        pending, self._pending = self._pending, bytearray()
+        self._check_size(pending)
+        name, _, value = pending.partition(b"=")
+        self._items.append((_decode_form_bytes(name), _decode_form_bytes(value)))
+
+    def _add_pairs(self, pairs: list[bytes] | list[bytearray], plain: bool) -> None:
+        """Add complete pairs; with `plain`, none has a `%` or `+`, so UTF-8 decoding is all."""
+        decode = _decode_plain if plain else _decode_form_bytes
+        items, max_fields, max_part_size = self._items, self.max_fields, self.max_part_size
+        # `_start_pair` and `_check_size`, inlined: this loop runs once per field of every form.
+        for pair in pairs:
+            if not pair:
+                continue  # `&&`: an empty pair, skipped like parse_qsl does
+            self.on_field_start()
+            if len(items) >= max_fields:
+                raise _too_many_fields(max_fields)
+            if len(pair) - (b"=" in pair) > max_part_size:
+                raise _part_too_large(max_part_size)
+            name, _, value = pair.partition(b"=")
+            items.append((decode(name), decode(value)))
+
     def _write(self, data: bytes) -> None:
-        """Tokenize one chunk into callbacks; a field may span any number of chunks."""
-        position, length = 0, len(data)
-        while position < length:
-            if not self._in_field:
-                if data[position] == 0x26:  # `&&`: an empty pair, skipped like parse_qsl does
-                    position += 1
-                    continue
-                self._in_field = self._in_name = True
-                self.on_field_start()
-            ampersand = data.find(b"&", position)
-            if ampersand == -1:
-                ampersand = length
-            if self._in_name:
-                equals = data.find(b"=", position, ampersand)
-                if equals != -1:
-                    self.on_field_name(data, position, equals)
-                    self._in_name = False
-                    position = equals + 1
-                    continue
-                self.on_field_name(data, position, ampersand)
-            else:
-                self.on_field_data(data, position, ampersand)
-            if ampersand < length:
-                self._in_field = False
-                self.on_field_end()
-                # Per field, not per chunk: limits apply before a big chunk is fully tokenized.
-                self._consume_messages()
-            position = ampersand + 1
-        self._consume_messages()
-
-    def _finalize(self) -> None:
-        if self._in_field:
-            self._in_field = False
-            self.on_field_end()
-        self.on_end()
-        self._consume_messages()
-
-    def _consume_messages(self) -> None:
-        items = self._items
-        for message_type, message_bytes in self.messages:
-            if message_type is FormMessage.FIELD_START:
-                if len(items) >= self.max_fields:
-                    raise _too_many_fields(self.max_fields)
-                self._name, self._value = bytearray(), bytearray()
-            elif message_type is FormMessage.FIELD_NAME:
-                self._name += message_bytes
-            elif message_type is FormMessage.FIELD_DATA:
-                self._value += message_bytes
-            elif message_type is FormMessage.FIELD_END:
-                items.append((_decode_form_bytes(self._name), _decode_form_bytes(self._value)))
-            if len(self._name) + len(self._value) > self.max_part_size:
-                raise _part_too_large(self.max_part_size)
+        """Add the pairs that `data` completes; buffer the one it leaves open."""
+        pending = self._pending
+        ampersand = data.find(b"&")
+        if ampersand == -1:
+            if data and not pending:
+                self._start_pair()
+            pending += data
+            self._check_size(pending)
+        else:
+            start = 0
+            if pending:
+                pending += data[:ampersand]
+                self._end_pending()
+                start = ampersand + 1
+            pairs = data[start:].split(b"&")
+            self._add_pairs(pairs[:-1], b"%" not in data and b"+" not in data)
+            self._write(pairs[-1])
         self.messages.clear()
 
     async def parse(self) -> FormData:
@@ -179,7 +186,8 @@ class FormParser:
         async with aclosing(self.stream) as stream:
             async for chunk in stream:
                 self._write(chunk)
-        self._finalize()
+        if self._pending:
+            self._end_pending()
         return FormData(self._items)
 
 

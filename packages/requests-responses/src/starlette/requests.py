@@ -227,18 +227,19 @@ class Request(HTTPConnection):
 
     _body: bytes
     _json: Any
-    _form: FormData | None
+    # Class-level defaults: an instance sets its own only when one changes, so the Request built
+    # for every request costs three attribute writes.
+    _form: FormData | None = None
+    _stream_consumed = False
+    _is_disconnected = False
+    # A body message that `is_disconnected()` received early, for `stream()` to yield.
+    _pending: Message | None = None
 
     def __init__(self, scope: Scope, receive: Receive = empty_receive, send: Send = empty_send):
-        super().__init__(scope)
         assert scope["type"] == "http"
+        self.scope = scope
         self._receive = receive
         self._send = send
-        self._stream_consumed = False
-        self._is_disconnected = False
-        self._form = None
-        # A body message that `is_disconnected()` received early, for `stream()` to yield.
-        self._pending: Message | None = None
 
     @property
     def method(self) -> str:
@@ -283,6 +284,19 @@ class Request(HTTPConnection):
     async def body(self) -> bytes:
         """The whole body, read once and kept."""
         if not hasattr(self, "_body"):
+            if (
+                type(self).stream is Request.stream
+                and not self._stream_consumed
+                and self._pending is None
+            ):
+                # Most bodies come in one message: take it without running the stream generator.
+                message = await self._receive()
+                if message["type"] == "http.request" and not message.get("more_body", False):
+                    self._stream_consumed = True
+                    body = message.get("body", b"")
+                    self._body = body if type(body) is bytes else bytes(body)
+                    return self._body
+                self._pending = message  # anything else: `stream()` takes it from here
             chunks = [chunk async for chunk in self.stream()]
             self._body = b"".join(chunks)
         return self._body

@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import http.cookies
 import json
+import mimetypes
 import os
 import stat
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from email.utils import format_datetime, formatdate, parsedate_to_datetime
-from functools import partial
-from mimetypes import guess_type
+from functools import lru_cache, partial
 from secrets import token_hex
+from types import AsyncGeneratorType
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
@@ -23,6 +24,10 @@ from starlette._utils import collapse_excgroups
 from starlette.concurrency import iterate_in_threadpool
 from starlette.datastructures import URL, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
+
+# The first `guess_type` reads the system's mime.types files (once): do it at import, not on the
+# event loop inside the first `FileResponse(...)`.
+mimetypes.guess_type("index.html")
 
 if TYPE_CHECKING:
     from starlette.background import BackgroundTask
@@ -45,14 +50,13 @@ _CONTENT_TYPE_CACHE_SIZE = 256
 
 
 def _content_type(media_type: str, charset: str) -> bytes:
+    """Build (and cache) the header value; callers look in the cache first."""
     key = (media_type, charset)
-    value = _CONTENT_TYPE_CACHE.get(key)
-    if value is None:
-        if media_type.startswith("text/") and "charset=" not in media_type.lower():
-            media_type = f"{media_type}; charset={charset}"
-        value = media_type.encode("latin-1")
-        if len(_CONTENT_TYPE_CACHE) < _CONTENT_TYPE_CACHE_SIZE:
-            _CONTENT_TYPE_CACHE[key] = value
+    if media_type.startswith("text/") and "charset=" not in media_type.lower():
+        media_type = f"{media_type}; charset={charset}"
+    value = _check_header_value(media_type, "Content type").encode("latin-1")
+    if len(_CONTENT_TYPE_CACHE) < _CONTENT_TYPE_CACHE_SIZE:
+        _CONTENT_TYPE_CACHE[key] = value
     return value
 
 
@@ -131,11 +135,15 @@ class Response:
         ):
             # memoryview: len() counts items of the first dimension, nbytes counts bytes.
             length = body.nbytes if isinstance(body, memoryview) else len(body)
-            raw_headers.append((b"content-length", str(length).encode("latin-1")))
+            raw_headers.append((b"content-length", b"%d" % length))
 
         media_type = self.media_type
         if media_type is not None and populate_content_type:
-            raw_headers.append((b"content-type", _content_type(media_type, self.charset)))
+            charset = self.charset
+            content_type = _CONTENT_TYPE_CACHE.get((media_type, charset))
+            if content_type is None:
+                content_type = _content_type(media_type, charset)
+            raw_headers.append((b"content-type", content_type))
 
         self.raw_headers = raw_headers
 
@@ -312,6 +320,12 @@ def _websocket_denial_send(send: Send) -> Send:
 
 def _spec_version(scope: Scope) -> tuple[int, ...]:
     version: str = scope.get("asgi", {}).get("spec_version", "2.0")
+    return _parse_version(version)
+
+
+@lru_cache(maxsize=16)
+def _parse_version(version: str) -> tuple[int, ...]:
+    # A server sends the same one or two versions all its life: parse each once.
     return tuple(map(int, version.split(".")))
 
 
@@ -381,27 +395,38 @@ class StreamingResponse(Response):
         )
         charset = self.charset
         iterator = aiter(self.body_iterator)
+        exhausted = False
         try:
             async for chunk in iterator:
                 if not isinstance(chunk, (bytes, memoryview)):
                     chunk = chunk.encode(charset)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            exhausted = True
         finally:
             # Stopped early (disconnect, error): let the generator's own cleanup run now rather
-            # than whenever, and wherever, it is garbage-collected.
+            # than whenever, and wherever, it is garbage-collected. An exhausted generator has
+            # nothing left to clean up; other iterators are always closed.
             aclose = getattr(iterator, "aclose", None)
-            if aclose is not None:
+            if aclose is not None and not (exhausted and type(iterator) is AsyncGeneratorType):
                 await aclose()
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             send = _websocket_denial_send(send)
-        await _until_disconnect(
-            scope,
-            partial(self.stream_response, _guard_send(send)),
-            partial(self.listen_for_disconnect, receive),
-        )
+        if _spec_version(scope) >= (2, 4):
+            # What `_until_disconnect` does for ASGI 2.4 servers, without building its callables
+            # (and a plain try costs less than contextlib.suppress).
+            try:  # noqa: SIM105
+                await self.stream_response(_guard_send(send))
+            except _ClientGone:
+                pass
+        else:
+            await _until_disconnect(
+                scope,
+                partial(self.stream_response, _guard_send(send)),
+                partial(self.listen_for_disconnect, receive),
+            )
         if self.background is not None:
             await self.background()
 
@@ -464,7 +489,7 @@ class FileResponse(Response):
         self.filename = filename
         self.method = method
         if media_type is None:
-            media_type = guess_type(filename or path)[0] or "application/octet-stream"
+            media_type = mimetypes.guess_type(filename or path)[0] or "application/octet-stream"
         self.media_type = media_type
         self.background = background
         self.init_headers(headers)

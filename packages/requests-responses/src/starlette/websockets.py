@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import HTTPConnection
 from starlette.types import Message, Receive, Scope, Send
@@ -167,16 +167,23 @@ class WebSocket(HTTPConnection):
             raise RuntimeError('WebSocket is not connected. Need to call "accept" first.')
 
     async def receive_text(self) -> str:
-        self._check_connected()
+        # The checks' common outcome tested inline: this runs for every message of a socket.
+        if self.application_state is not WebSocketState.CONNECTED:
+            self._check_connected()
         message = await self.receive()
-        self._raise_on_disconnect(message)
-        return cast(str, message["text"])
+        if message["type"] == "websocket.disconnect":
+            self._raise_on_disconnect(message)
+        text: str = message["text"]
+        return text
 
     async def receive_bytes(self) -> bytes:
-        self._check_connected()
+        if self.application_state is not WebSocketState.CONNECTED:
+            self._check_connected()
         message = await self.receive()
-        self._raise_on_disconnect(message)
-        return cast(bytes, message["bytes"])
+        if message["type"] == "websocket.disconnect":
+            self._raise_on_disconnect(message)
+        data: bytes = message["bytes"]
+        return data
 
     async def receive_json(self, mode: str = "text") -> Any:
         _check_mode(mode)

@@ -21,15 +21,21 @@ from enum import Enum
 from re import Pattern
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
-from starlette._exception_handler import wrap_app_handling_exceptions
+from starlette._exception_handler import (
+    NO_HANDLERS,
+    answer_exception,
+    call_handling_exceptions,
+    find_handler,
+)
+from starlette._routing_index import PathKey, RouteIndex, RouteList
 from starlette._utils import get_route_path, is_async_callable, warn_deprecated
 from starlette.concurrency import run_in_threadpool
-from starlette.convertors import CONVERTOR_TYPES, Convertor
+from starlette.convertors import CONVERTOR_TYPES, Convertor, PathConvertor
 from starlette.datastructures import URL, URLPath
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
+from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose
 
 if TYPE_CHECKING:
@@ -96,13 +102,25 @@ def request_response(
     )
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # What `wrap_app_handling_exceptions` does, inlined: this runs for every request.
         request = Request(scope, receive, send)
+        handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
+        response_started = False
 
-        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        async def sender(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
             response = await f(request)
-            await response(scope, receive, send)
-
-        await wrap_app_handling_exceptions(app, request)(scope, receive, send)
+            await response(scope, receive, sender)
+        except Exception as exc:
+            handler = find_handler(exc, handlers)
+            if handler is None:
+                raise
+            await answer_exception(handler, exc, response_started, request, scope, receive, sender)
 
     return app
 
@@ -113,10 +131,10 @@ def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         session = WebSocket(scope, receive=receive, send=send)
 
-        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        async def run(scope: Scope, receive: Receive, send: Send) -> None:
             await func(session)
 
-        await wrap_app_handling_exceptions(app, session)(scope, receive, send)
+        await call_handling_exceptions(run, scope, receive, send, session)
 
     return app
 
@@ -245,6 +263,39 @@ def _is_plain_callable(endpoint: Any) -> bool:
     return inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
 
 
+def _literal_key(path: str) -> PathKey:
+    """How the router's index files a routed path: exactly, or under the text before a parameter."""
+    param = PARAM_REGEX.search(path)
+    return ("exact", path) if param is None else ("prefix", path[: param.start()])
+
+
+def _match_path(route: Route | WebSocketRoute, scope: Scope, scope_type: str) -> Scope | None:
+    """The child scope when `scope` is of `scope_type` and its path matches `route`, else None."""
+    if scope["type"] != scope_type:
+        return None
+    match = route.path_regex.match(get_route_path(scope))
+    if match is None:
+        return None
+    matched_params = _convert_params(match, route.param_convertors)
+    if matched_params is None:
+        return None
+    path_params = dict(scope.get("path_params", {}))
+    path_params.update(matched_params)
+    return {"endpoint": route.endpoint, "path_params": path_params, "route": route}
+
+
+def _route_url_path(
+    route: Route | WebSocketRoute,
+    name: str,
+    path_params: dict[str, Any],
+    protocol: Literal["http", "websocket"],
+) -> URLPath:
+    if name != route.name or set(path_params) != set(route.param_convertors):
+        raise NoMatchFound(name, path_params)
+    path, _ = replace_params(route.path_format, route.param_convertors, path_params)
+    return URLPath(path=_safe_url_path(path), protocol=protocol)
+
+
 class BaseRoute:
     """The interface every route implements; a route also works as a standalone ASGI app."""
 
@@ -315,32 +366,23 @@ class Route(BaseRoute):
             self._allow = ", ".join(ordered)
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+        self._index_key = (self.path_regex, _literal_key(path))
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http":
+        child_scope = _match_path(self, scope, "http")
+        if child_scope is None:
             return Match.NONE, {}
-        match = self.path_regex.match(get_route_path(scope))
-        if match is None:
-            return Match.NONE, {}
-        matched_params = _convert_params(match, self.param_convertors)
-        if matched_params is None:
-            return Match.NONE, {}
-        path_params = dict(scope.get("path_params", {}))
-        path_params.update(matched_params)
-        child_scope = {"endpoint": self.endpoint, "path_params": path_params, "route": self}
         if self.methods and scope["method"] not in self.methods:
             return Match.PARTIAL, child_scope
         return Match.FULL, child_scope
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        if name != self.name or set(path_params) != set(self.param_convertors):
-            raise NoMatchFound(name, path_params)
-        path, _ = replace_params(self.path_format, self.param_convertors, path_params)
-        return URLPath(path=_safe_url_path(path), protocol="http")
+        return _route_url_path(self, name, path_params, "http")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.methods and scope["method"] not in self.methods:
-            headers = {"Allow": self._allow}
+            # Subclasses that skip Route.__init__ (FastAPI's APIRoute) have no precomputed value.
+            headers = {"Allow": getattr(self, "_allow", None) or ", ".join(sorted(self.methods))}
             if "app" in scope:
                 # Inside an application its exception handlers render the 405.
                 raise HTTPException(status_code=405, headers=headers)
@@ -385,25 +427,16 @@ class WebSocketRoute(BaseRoute):
         self.app = _wrap_middleware(self.app, middleware, None)
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+        self._index_key = (self.path_regex, _literal_key(path))
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "websocket":
+        child_scope = _match_path(self, scope, "websocket")
+        if child_scope is None:
             return Match.NONE, {}
-        match = self.path_regex.match(get_route_path(scope))
-        if match is None:
-            return Match.NONE, {}
-        matched_params = _convert_params(match, self.param_convertors)
-        if matched_params is None:
-            return Match.NONE, {}
-        path_params = dict(scope.get("path_params", {}))
-        path_params.update(matched_params)
-        return Match.FULL, {"endpoint": self.endpoint, "path_params": path_params, "route": self}
+        return Match.FULL, child_scope
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        if name != self.name or set(path_params) != set(self.param_convertors):
-            raise NoMatchFound(name, path_params)
-        path, _ = replace_params(self.path_format, self.param_convertors, path_params)
-        return URLPath(path=_safe_url_path(path), protocol="websocket")
+        return _route_url_path(self, name, path_params, "websocket")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
@@ -421,6 +454,8 @@ class WebSocketRoute(BaseRoute):
 
 class Mount(BaseRoute):
     """Serve an ASGI app (or a list of routes) under a path prefix."""
+
+    _path_only = False
 
     def __init__(
         self,
@@ -443,6 +478,10 @@ class Mount(BaseRoute):
         self.path_regex, self.path_format, self.param_convertors = compile_path(
             self.path + "/{path:path}"
         )
+        self._index_key = (self.path_regex, _literal_key(self.path + "/{path:path}"))
+        # Without parameters of its own, the only group is the remaining path, used as it is.
+        path_convertor = self.param_convertors["path"]
+        self._path_only = len(self.param_convertors) == 1 and type(path_convertor) is PathConvertor
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -455,13 +494,16 @@ class Mount(BaseRoute):
         match = self.path_regex.match(route_path)
         if match is None:
             return Match.NONE, {}
-        matched_params = _convert_params(match, self.param_convertors)
-        if matched_params is None:
-            return Match.NONE, {}
-        remaining_path = "/" + matched_params.pop("path")
-        matched_path = route_path[: -len(remaining_path)]
         path_params = dict(scope.get("path_params", {}))
-        path_params.update(matched_params)
+        if self._path_only:
+            remaining_path = "/" + match.group("path")
+        else:
+            matched_params = _convert_params(match, self.param_convertors)
+            if matched_params is None:
+                return Match.NONE, {}
+            remaining_path = "/" + matched_params.pop("path")
+            path_params.update(matched_params)
+        matched_path = route_path[: -len(remaining_path)]
         root_path = scope.get("root_path", "")
         child_scope = {
             "path_params": path_params,
@@ -622,8 +664,63 @@ class _DefaultLifespan:
         return self
 
 
+# Routes of these classes (and subclasses that keep these methods) are filed in the index by
+# their path regex and their name; any other route is consulted for every request and every name.
+_INDEXED_MATCHES = (Route.matches, WebSocketRoute.matches, Mount.matches)
+_INDEXED_URL_PATH_FOR = (
+    Route.url_path_for,
+    WebSocketRoute.url_path_for,
+    Mount.url_path_for,
+    Host.url_path_for,
+)
+
+
+def _path_key(route: BaseRoute) -> PathKey:
+    if type(route).matches not in _INDEXED_MATCHES:
+        return None
+    # The key describes the regex compiled in `__init__`, if the route still uses that one.
+    regex = getattr(route, "path_regex", None)
+    stored = getattr(route, "_index_key", None)
+    if stored is not None and stored[0] is regex:
+        return cast(PathKey, stored[1])
+    return _derived_path_key(route, regex)
+
+
+def _derived_path_key(route: BaseRoute, regex: Any) -> PathKey:
+    """The key of a route built without its class's `__init__` (FastAPI's routes), or None.
+
+    Such a route is filed only if its regex is exactly the one `compile_path` makes of its path.
+    """
+    path = getattr(route, "path", None)
+    if not isinstance(path, str) or not isinstance(regex, Pattern):
+        return None
+    if type(route).matches is Mount.matches:
+        path += "/{path:path}"
+    try:
+        expected = compile_path(path)[0]
+    except (AssertionError, ValueError, re.error):
+        return None
+    if (expected.pattern, expected.flags) != (regex.pattern, regex.flags):
+        return None
+    return _literal_key(path)
+
+
+def _name_key(route: BaseRoute) -> str | None:
+    if type(route).url_path_for not in _INDEXED_URL_PATH_FOR:
+        return None
+    # A Mount or Host without a name may hold any name; a Route always has one.
+    name = getattr(route, "name", None)
+    return name if isinstance(name, str) else None
+
+
 class Router:
     """An ASGI app dispatching to the first matching route, with lifespan handling."""
+
+    _routes: RouteList[BaseRoute]
+    # Trying this many routes costs about as much as looking them up in the index.
+    _scan_limit = 3
+    _index: RouteIndex[BaseRoute] | None = None
+    _indexed: tuple[RouteList[BaseRoute] | None, int] = (None, -1)
 
     def __init__(
         self,
@@ -637,8 +734,7 @@ class Router:
         middleware: Sequence[Middleware] | None = None,
         max_body_size: int | None = None,
     ) -> None:
-        # A plain list: frameworks append to it directly.
-        self.routes: list[BaseRoute] = [] if routes is None else list(routes)
+        self.routes = [] if routes is None else list(routes)
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = self.not_found if default is None else default
         self.on_startup: list[Callable[[], Any]] = [] if on_startup is None else list(on_startup)
@@ -682,9 +778,30 @@ class Router:
         response = PlainTextResponse("Not Found", status_code=404)
         await response(scope, receive, send)
 
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The routes in order. Frameworks mutate this list directly: any change re-indexes it."""
+        return self._routes
+
+    @routes.setter
+    def routes(self, routes: list[BaseRoute]) -> None:
+        self._routes = routes if isinstance(routes, RouteList) else RouteList(routes)
+
+    def _route_index(self) -> RouteIndex[BaseRoute]:
+        """The index of `routes`, rebuilt when the list was replaced or mutated since."""
+        routes = self._routes
+        indexed_routes, version = self._indexed
+        if self._index is None or indexed_routes is not routes or version != routes.version:
+            self._index = RouteIndex(routes, _path_key, _name_key)
+            self._indexed = (routes, routes.version)
+        return self._index
+
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         """The path of the route called `name` ("mount:route" for nested ones)."""
-        for route in self.routes:
+        candidates: Iterable[tuple[int, BaseRoute]] = (
+            self._route_index().for_name(name) if isinstance(name, str) else enumerate(self.routes)
+        )
+        for _, route in candidates:
             try:
                 return route.url_path_for(name, **path_params)
             except NoMatchFound:
@@ -741,9 +858,12 @@ class Router:
         else:
             await send({"type": "lifespan.shutdown.complete"})
 
-    def _candidates(self, scope: Scope) -> Iterable[BaseRoute]:
-        """The routes that may match `scope`, in order (every route, until an index exists)."""
-        return self.routes
+    def _candidates(self, scope: Scope) -> Iterable[tuple[int, BaseRoute]]:
+        """The routes that may match `scope` (with their positions), in order."""
+        routes = self._routes
+        if len(routes) <= self._scan_limit or "path" not in scope:
+            return enumerate(routes)
+        return self._route_index().for_path(get_route_path(scope))
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Dispatch to the first full match, else a method mismatch (405), else redirect/404."""
@@ -756,7 +876,7 @@ class Router:
 
         partial: BaseRoute | None = None
         partial_scope: Scope = {}
-        for route in self._candidates(scope):
+        for _, route in self._candidates(scope):
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 scope.update(child_scope)
@@ -785,7 +905,7 @@ class Router:
         redirect_scope = dict(scope)
         path: str = scope["path"]
         redirect_scope["path"] = path.rstrip("/") if path.endswith("/") else path + "/"
-        for route in self._candidates(redirect_scope):
+        for _, route in self._candidates(redirect_scope):
             match, _ = route.matches(redirect_scope)
             if match is not Match.NONE:
                 # URL(scope=) encodes a leading "//" of the path: the redirect stays on this host.

@@ -57,18 +57,22 @@ def _accepts_gzip(accept_encoding: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=32)
+def _exclusions(excluded: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The exact media types, and the prefixes (`image/`, `application/grpc+`) that exclude."""
+    exact = frozenset(pattern for pattern in excluded if not pattern.endswith("/*"))
+    wildcards = tuple(pattern[:-1] for pattern in excluded if pattern.endswith("/*"))
+    # `application/grpc+proto` is gRPC too.
+    return exact, wildcards + tuple(pattern + "+" for pattern in exact)
+
+
 def _is_excluded(content_type: str, excluded: tuple[str, ...]) -> bool:
     media_type = content_type.partition(";")[0].strip().lower()
     if not media_type:
         return False
-    for pattern in excluded:
-        if pattern.endswith("/*"):
-            if media_type.startswith(pattern[:-1]):
-                return True
-        elif media_type == pattern or media_type.startswith(pattern + "+"):
-            # `application/grpc+proto` is gRPC too.
-            return True
-    return False
+    # Matched against sets and prefix tuples built once per pattern list, not pattern by pattern.
+    exact, prefixes = _exclusions(tuple(excluded))
+    return media_type in exact or media_type.startswith(prefixes)
 
 
 class GZipMiddleware:
