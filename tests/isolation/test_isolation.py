@@ -27,6 +27,8 @@ TEST_TOOLS = [
     "anyio[trio]>=4",
     "trio>=0.26",
     "hypothesis>=6.100",
+    # tests/conftest.py fails any test whose starlette code blocks the event loop.
+    "blockbuster>=1.5",
 ]
 # starlette-testclient is a test tool for the message layer and everything built on it.
 USES_TESTCLIENT = {"requests-responses", "auth", "middleware", "routing", "staticfiles", "app"}
