@@ -51,9 +51,17 @@ def wrap_app_handling_exceptions(app: ASGIApp, conn: Request | WebSocket) -> ASG
 
 
 async def call_handling_exceptions(
-    app: ASGIApp, scope: Scope, receive: Receive, send: Send, conn: Request | WebSocket
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    conn: Request | WebSocket | None = None,
 ) -> None:
-    """Run `app`; answer what it raises with a registered handler, called with `conn`."""
+    """Run `app`; answer what it raises with a registered handler, called with `conn`.
+
+    Without `conn`, the Request or WebSocket is built only when a handler runs, so the
+    common path (no exception) builds nothing.
+    """
     # Read now: a mounted app's ExceptionMiddleware replaces them in the shared scope.
     handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
     response_started = False
@@ -70,7 +78,19 @@ async def call_handling_exceptions(
         handler = find_handler(exc, handlers)
         if handler is None:
             raise
+        if conn is None:
+            conn = _connection(scope, receive, send)
         await answer_exception(handler, exc, response_started, conn, scope, receive, sender)
+
+
+def _connection(scope: Scope, receive: Receive, send: Send) -> Request | WebSocket:
+    # Imported here: requests and websockets sit beside this module, and only errors need them.
+    from starlette.requests import Request
+    from starlette.websockets import WebSocket
+
+    if scope["type"] == "websocket":
+        return WebSocket(scope, receive, send)
+    return Request(scope, receive, send)
 
 
 async def answer_exception(

@@ -22,10 +22,7 @@ from re import Pattern
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from starlette._exception_handler import (
-    NO_HANDLERS,
-    answer_exception,
     call_handling_exceptions,
-    find_handler,
 )
 from starlette._routing_index import PathKey, RouteIndex, RouteList
 from starlette._utils import get_route_path, is_async_callable, warn_deprecated
@@ -35,7 +32,7 @@ from starlette.datastructures import URL, URLPath
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose
 
 if TYPE_CHECKING:
@@ -102,25 +99,13 @@ def request_response(
     )
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        # What `wrap_app_handling_exceptions` does, inlined: this runs for every request.
         request = Request(scope, receive, send)
-        handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
-        response_started = False
 
-        async def sender(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
-        try:
+        async def run(scope: Scope, receive: Receive, send: Send) -> None:
             response = await f(request)
-            await response(scope, receive, sender)
-        except Exception as exc:
-            handler = find_handler(exc, handlers)
-            if handler is None:
-                raise
-            await answer_exception(handler, exc, response_started, request, scope, receive, sender)
+            await response(scope, receive, send)
+
+        await call_handling_exceptions(run, scope, receive, send, request)
 
     return app
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette._exception_handler import answer_exception, find_handler
+from starlette._exception_handler import call_handling_exceptions
 from starlette.exceptions import HTTPException, WebSocketException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 __all__ = ["ExceptionMiddleware"]
@@ -69,28 +69,7 @@ class ExceptionMiddleware:
         # the scope is how they find them.
         handlers = (self._exception_handlers, self._status_handlers)
         scope["starlette.exception_handlers"] = handlers
-        # What `call_handling_exceptions` does, inlined (every request passes here), except that
-        # the connection object is built only if a handler runs.
-        response_started = False
-
-        async def sender(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sender)
-        except Exception as exc:
-            handler = find_handler(exc, handlers)
-            if handler is None:
-                raise
-            conn: Request | WebSocket
-            if scope["type"] == "http":
-                conn = Request(scope, receive, send)
-            else:
-                conn = WebSocket(scope, receive, send)
-            await answer_exception(handler, exc, response_started, conn, scope, receive, sender)
+        await call_handling_exceptions(self.app, scope, receive, send)
 
     async def http_exception(self, request: Request, exc: Exception) -> Response:
         """The default `HTTPException` handler: the detail as plain text, plus its headers."""
