@@ -50,6 +50,26 @@ def wrap_app_handling_exceptions(app: ASGIApp, conn: Request | WebSocket) -> ASG
     return wrapped_app
 
 
+class ResponseTracker:
+    """A `send` that notes whether the response has started.
+
+    The layers that answer exceptions (ServerErrorMiddleware, ExceptionMiddleware, each route)
+    must know whether headers went out. Nested layers share the outermost tracker instead of
+    wrapping `send` once each, so a message crosses one wrapper, not three.
+    """
+
+    __slots__ = ("send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
+
+
 async def call_handling_exceptions(
     app: ASGIApp,
     scope: Scope,
@@ -64,23 +84,31 @@ async def call_handling_exceptions(
     """
     # Read now: a mounted app's ExceptionMiddleware replaces them in the shared scope.
     handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
-    response_started = False
-
-    async def sender(message: Message) -> None:
-        nonlocal response_started
-        if message["type"] == "http.response.start":
-            response_started = True
-        await send(message)
-
+    tracker = send if type(send) is ResponseTracker else ResponseTracker(send)
     try:
-        await app(scope, receive, sender)
+        await app(scope, receive, tracker)
     except Exception as exc:
-        handler = find_handler(exc, handlers)
-        if handler is None:
-            raise
-        if conn is None:
-            conn = _connection(scope, receive, send)
-        await answer_exception(handler, exc, response_started, conn, scope, receive, sender)
+        await handle_exception(exc, handlers, tracker, conn, scope, receive)
+
+
+async def handle_exception(
+    exc: Exception,
+    handlers: tuple[ExceptionHandlers, StatusHandlers],
+    tracker: ResponseTracker,
+    conn: Request | WebSocket | None,
+    scope: Scope,
+    receive: Receive,
+) -> None:
+    """Answer `exc` with its handler among `handlers`; re-raise it when none is registered.
+
+    Call it from an `except` block: the bare `raise` re-raises the exception being handled.
+    """
+    handler = find_handler(exc, handlers)
+    if handler is None:
+        raise
+    if conn is None:
+        conn = _connection(scope, receive, tracker.send)
+    await answer_exception(handler, exc, tracker.started, conn, scope, receive, tracker)
 
 
 def _connection(scope: Scope, receive: Receive, send: Send) -> Request | WebSocket:

@@ -19,10 +19,13 @@ from collections.abc import (
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from enum import Enum
 from re import Pattern
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, cast
 
 from starlette._exception_handler import (
+    NO_HANDLERS,
+    ResponseTracker,
     call_handling_exceptions,
+    handle_exception,
 )
 from starlette._routing_index import PathKey, RouteIndex, RouteList
 from starlette._utils import get_route_path, is_async_callable, warn_deprecated
@@ -100,12 +103,14 @@ def request_response(
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
-
-        async def run(scope: Scope, receive: Receive, send: Send) -> None:
+        # call_handling_exceptions, inlined: this runs for every request.
+        handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
+        tracker = send if type(send) is ResponseTracker else ResponseTracker(send)
+        try:
             response = await f(request)
-            await response(scope, receive, send)
-
-        await call_handling_exceptions(run, scope, receive, send, request)
+            await response(scope, receive, tracker)
+        except Exception as exc:
+            await handle_exception(exc, handlers, tracker, request, scope, receive)
 
     return app
 
@@ -698,6 +703,18 @@ def _name_key(route: BaseRoute) -> str | None:
     return name if isinstance(name, str) else None
 
 
+# Enough for every static route of a large app (twice: a final "\n" also matches a route).
+_RESOLVED_CACHE_SIZE = 4096
+
+
+class _Resolved(NamedTuple):
+    root_path: str
+    routers: tuple[tuple[Router, RouteList[BaseRoute], int], ...]
+    mounts: tuple[tuple[BaseRoute, ASGIApp], ...]
+    route: BaseRoute
+    writes: tuple[tuple[str, Any], ...]
+
+
 class Router:
     """An ASGI app dispatching to the first matching route, with lifespan handling."""
 
@@ -705,6 +722,8 @@ class Router:
     # Trying this many routes costs about as much as looking them up in the index.
     _scan_limit = 3
     _index: RouteIndex[BaseRoute] | None = None
+    # Request path -> how it resolved last time (see `_remember`); made on first use.
+    _resolved: dict[str, _Resolved] | None = None
     _indexed: tuple[RouteList[BaseRoute] | None, int] = (None, -1)
 
     def __init__(
@@ -853,30 +872,182 @@ class Router:
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Dispatch to the first full match, else a method mismatch (405), else redirect/404."""
         assert scope["type"] in ("http", "websocket", "lifespan")
-        scope.setdefault("router", self)
+        if "router" not in scope:
+            scope["router"] = self
 
         if scope["type"] == "lifespan":
             await self.lifespan(scope, receive, send)
             return
 
+        # The resolution cache serves requests arriving at this router straight from the server
+        # (or the app): nothing set by an outer mount shapes their matching.
+        cacheable = scope["type"] == "http" and "path_params" not in scope
+        if cacheable:
+            if "app_root_path" in scope:
+                cacheable = False
+            elif self._resolved is not None:
+                endpoint_app = self._from_cache(scope)
+                if endpoint_app is not None:
+                    await endpoint_app(scope, receive, send)
+                    return
+        top_root_path = scope.get("root_path", "")
+        chain: list[tuple[Router, BaseRoute]] = []
+        router = self
+        while True:
+            route, static = router._resolve(scope)
+            if route is None:
+                await router._unmatched(scope, receive, send)
+                return
+            route_type = type(route)
+            if route_type is Route:
+                methods = route.methods  # type: ignore[attr-defined]
+                if not methods or scope["method"] in methods:
+                    if cacheable and static:
+                        chain.append((router, route))
+                        self._remember(scope, top_root_path, chain)
+                    # Route.handle's own path, without its frame.
+                    await route.app(scope, receive, send)  # type: ignore[attr-defined]
+                    return
+            elif route_type is Mount:
+                child = _plain_router(route.app)  # type: ignore[attr-defined]
+                if child is not None:
+                    # A mounted router without middleware: go on matching in this frame, as
+                    # Mount.handle -> Router.__call__ -> Router.app would.
+                    cacheable = cacheable and static
+                    chain.append((router, route))
+                    router = child
+                    continue
+            await route.handle(scope, receive, send)
+            return
+
+    def _remember(
+        self, scope: Scope, root_path: str, chain: list[tuple[Router, BaseRoute]]
+    ) -> None:
+        """Cache how `scope`'s path resolved: routers and mounts crossed, the route reached."""
+        resolved = self._resolved
+        if resolved is None:
+            resolved = self._resolved = {}
+        if len(resolved) >= _RESOLVED_CACHE_SIZE:
+            return
+        route = chain[-1][1]
+        writes: list[tuple[str, Any]] = [("endpoint", scope["endpoint"]), ("route", route)]
+        if len(chain) > 1:
+            writes += [("app_root_path", root_path), ("root_path", scope["root_path"])]
+        resolved[scope["path"]] = _Resolved(
+            root_path,
+            tuple((router, router._routes, router._routes.version) for router, _ in chain),
+            tuple((mount, mount.app) for _, mount in chain[:-1]),  # type: ignore[attr-defined]
+            route,
+            tuple(writes),
+        )
+
+    def _from_cache(self, scope: Scope) -> ASGIApp | None:
+        """The app of the route a previous request with this path reached, `scope` updated.
+
+        An entry is used only while every router it crossed holds the same, unmutated route
+        list and every mount the same app; and only for a method the route accepts, since a
+        request it refuses may belong to a later route.
+        """
+        assert self._resolved is not None
+        entry = self._resolved.get(scope["path"])
+        if entry is None or scope.get("root_path", "") != entry.root_path:
+            return None
+        for router, routes, version in entry.routers:
+            if router._routes is not routes or routes.version != version:
+                return None
+        for mount, app in entry.mounts:
+            if mount.app is not app:  # type: ignore[attr-defined]
+                return None
+        route = entry.route
+        methods = route.methods  # type: ignore[attr-defined]
+        if methods and scope["method"] not in methods:
+            return None
+        for key, value in entry.writes:
+            scope[key] = value
+        scope["path_params"] = {}
+        return route.app  # type: ignore[attr-defined,no-any-return]
+
+    def _resolve(self, scope: Scope) -> tuple[BaseRoute | None, bool]:
+        """The first full match, else the first partial one, with `scope` updated; or None.
+
+        The flag says whether the answer depended on the path alone (every route consulted
+        was a plain Route or Mount) and the route found has no path parameters: only such
+        answers may be cached by path.
+        """
+        static = True
         partial: BaseRoute | None = None
         partial_scope: Scope = {}
+        path: str | None = None
         for _, route in self._candidates(scope):
-            match, child_scope = route.matches(scope)
-            if match is Match.FULL:
+            if type(route) is Route:
+                # Route.matches, inlined: every request runs this loop.
+                if scope["type"] != "http":
+                    continue
+                if path is None:
+                    path = get_route_path(scope)
+                match = route.path_regex.match(path)
+                if match is None:
+                    continue
+                params: dict[str, Any] = match.groupdict()
+                if params:
+                    convertors = route.param_convertors
+                    try:
+                        for key, value in params.items():
+                            params[key] = convertors[key].convert(value)
+                    except ValueError:
+                        continue  # e.g. an integer beyond Python's int/str conversion limit
+                    static = False
+                outer = scope.get("path_params")
+                if outer:
+                    params = {**outer, **params}
+                methods = route.methods
+                if methods and scope["method"] not in methods:
+                    static = False
+                    if partial is None:
+                        partial = route
+                        partial_scope = {
+                            "endpoint": route.endpoint,
+                            "path_params": params,
+                            "route": route,
+                        }
+                    continue
+                scope["endpoint"] = route.endpoint
+                scope["path_params"] = params
+                scope["route"] = route
+                return route, static
+            if type(route) is Mount and route._path_only:
+                # Mount.matches, inlined, for mounts without parameters of their own (the scope
+                # is http or websocket: Router.app answered lifespan itself).
+                if path is None:
+                    path = get_route_path(scope)
+                match = route.path_regex.match(path)
+                if match is None:
+                    continue
+                remaining_path = "/" + match.group("path")
+                root_path = scope.get("root_path", "")
+                outer = scope.get("path_params")
+                scope["path_params"] = dict(outer) if outer else {}
+                if "app_root_path" not in scope:
+                    scope["app_root_path"] = root_path
+                scope["root_path"] = root_path + path[: -len(remaining_path)]
+                scope["endpoint"] = route.app
+                scope["route"] = route
+                return route, static
+            static = False
+            matched, child_scope = route.matches(scope)
+            if matched is Match.FULL:
                 scope.update(child_scope)
                 scope["route"] = route
-                await route.handle(scope, receive, send)
-                return
-            if match is Match.PARTIAL and partial is None:
+                return route, False
+            if matched is Match.PARTIAL and partial is None:
                 partial, partial_scope = route, child_scope
-
         if partial is not None:
             scope.update(partial_scope)
             scope["route"] = partial
-            await partial.handle(scope, receive, send)
-            return
+        return partial, False
 
+    async def _unmatched(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """No route matched: redirect to the other trailing-slash form if it would, else 404."""
         if scope["type"] == "http" and self.redirect_slashes and get_route_path(scope) != "/":
             redirect = self._slash_redirect(scope)
             if redirect is not None:
@@ -995,3 +1166,14 @@ class Router:
             return func
 
         return decorator
+
+
+def _plain_router(app: Any) -> Router | None:
+    """`app` when it is a Router serving requests without middleware of its own, else None."""
+    if type(app) is not Router:
+        return None
+    router: Router = app
+    stack = router.middleware_stack
+    if getattr(stack, "__func__", None) is Router.app and getattr(stack, "__self__", None) is app:
+        return router
+    return None

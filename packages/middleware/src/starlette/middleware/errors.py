@@ -7,6 +7,7 @@ import inspect
 import traceback
 from typing import cast
 
+from starlette._exception_handler import ResponseTracker
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,7 +16,6 @@ from starlette.types import (
     ASGIApp,
     ExceptionHandler,
     HTTPExceptionHandler,
-    Message,
     Receive,
     Scope,
     Send,
@@ -83,19 +83,12 @@ class ServerErrorMiddleware:
             await self.app(scope, receive, send)
             return
 
-        response_started = False
-
-        async def _send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
+        tracker = send if type(send) is ResponseTracker else ResponseTracker(send)
         try:
-            await self.app(scope, receive, _send)
+            await self.app(scope, receive, tracker)
         except Exception as exc:
             # Once headers are out, a second response would break the protocol: only re-raise.
-            if not response_started:
+            if not tracker.started:
                 response = await self._build_response(Request(scope), exc)
                 await response(scope, receive, send)
             raise
