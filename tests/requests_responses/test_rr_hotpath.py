@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -363,3 +364,51 @@ async def test_wrap_app_handling_exceptions_without_handlers_reraises() -> None:
 
     with pytest.raises(ValueError, match="boom"):
         await wrap_app_handling_exceptions(app, Request(scope))(scope, no_receive, Collect())
+
+
+JSON_BODIES = [
+    b'{"a": [1, 2.5, null, true], "b": "\xc3\xa9"}',
+    b"[1, 2, 3]  \r\n\t",
+    b"{}",
+    b"[]",
+    b" {}",  # leading whitespace: json.loads' own path
+    b'"text"',
+    b"12",
+    b"\xef\xbb\xbf{}",  # UTF-8 byte order mark
+    '{"a": 1}'.encode("utf-16"),
+    '{"a": 1}'.encode("utf-16-le"),
+    '["x"]'.encode("utf-32-le"),
+    b"{\x00}",
+    b'{"a": 1} x',  # extra data
+    b'{"a": 1}{}',
+    b"[1,",  # truncated
+    b"{",
+    b"[\xff]",  # not UTF-8
+    b'["\\ud800"]',  # a lone surrogate escape
+    b'["\xed\xa0\x80"]',  # a lone surrogate, encoded: json.loads accepts it (surrogatepass)
+    b"[NaN]",
+    b"",
+]
+
+
+def _outcome(call: Any) -> tuple[str, Any]:
+    try:
+        return "value", call()
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return type(exc).__name__, str(exc)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("body", JSON_BODIES)
+async def test_request_json_answers_like_json_loads(body: bytes) -> None:
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def decode() -> Any:
+        return await Request({"type": "http", "headers": []}, receive).json()
+
+    try:
+        ours: tuple[str, Any] = ("value", await decode())
+    except ValueError as exc:
+        ours = (type(exc).__name__, str(exc))
+    assert ours == _outcome(lambda: json.loads(body))
