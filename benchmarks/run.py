@@ -1,9 +1,20 @@
 """`make bench`: run the scenarios under this workspace and under upstream Starlette, A/B.
 
 Upstream `starlette==0.47.3` is installed into `benchmarks/.venv-upstream`, never into the
-workspace environment (both write the `starlette` package). Each round runs `scenarios.py` once
-per side, alternating which goes first; per scenario the best of all rounds is kept. The table
-shows microseconds per operation, and the ratio upstream/ours (above 1.0: we are faster).
+workspace environment (both write the `starlette` package). Two long-lived workers, one per side,
+run `scenarios.py --worker`; each builds every scenario once. Scenarios are measured one after
+another. The batch size is calibrated once per scenario, the same number of operations for both
+sides: about `--batch-ms` of work on the slower side, at least a twentieth of that on the faster.
+Then the sides take turns, one batch each, flipping which goes first every pair, `--samples`
+batches per side. Host noise on a shared machine drifts over seconds, so batches milliseconds
+apart see the same machine. Both workers are pinned to one CPU (`--cpu`), with one hash seed.
+
+The table shows microseconds per operation, per side the minimum over the samples, and the ratio
+upstream/ours of those minimums (above 1.0: we are faster): that ratio is the headline. "paired"
+is the median over pairs of upstream's batch over ours next to it (see `summary`); results.json
+also has each side's median. Import time is measured in fresh processes, alternating sides,
+`IMPORTS` each. Peak RSS is each worker's `ru_maxrss` once every scenario ran in both.
+`--control` runs upstream on both sides: every ratio should read 1.00, the spread is the noise.
 """
 
 from __future__ import annotations
@@ -12,10 +23,11 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 HERE = Path(__file__).resolve().parent
 UPSTREAM_VENV = HERE / ".venv-upstream"
@@ -31,6 +43,10 @@ IMPORT_PROBE = (
     "import time; t = time.perf_counter(); import starlette.applications; "
     "print(time.perf_counter() - t)"
 )
+IMPORT_SCENARIO = "import_applications"
+SAMPLES, QUICK_SAMPLES = 200, 60
+BATCH_MS = 5.0
+IMPORTS, QUICK_IMPORTS = 30, 5
 
 
 def python_of(venv: Path) -> Path:
@@ -54,11 +70,87 @@ def ensure_upstream() -> Path:
     return python
 
 
-def run_scenarios(python: Path, quick: bool) -> dict[str, Any]:
-    args = [str(python), str(HERE / "scenarios.py")] + (["--quick"] if quick else [])
-    # cwd outside the repository, so nothing but the environment's own packages is importable.
-    out = subprocess.run(args, check=True, capture_output=True, text=True, cwd=HERE.parent.parent)
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+class Worker:
+    """One side's `scenarios.py --worker` process, spoken to in JSON lines."""
+
+    def __init__(self, side: str, python: Path, cpu: int | None) -> None:
+        self.side = side
+        self.process = subprocess.Popen(
+            [str(python), str(HERE / "scenarios.py"), "--worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            # cwd outside the repository, so nothing but the environment's own packages is
+            # importable.
+            cwd=HERE.parent.parent,
+            # The same string hashes (so dict and set layouts) in both sides and in every run.
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        if cpu is not None:
+            # Both sides on one CPU: the same caches and the same neighbours on the host.
+            os.sched_setaffinity(self.process.pid, {cpu})
+        self.scenarios: list[str] = self.read()["scenarios"]
+
+    def read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            code = self.process.wait()
+            raise SystemExit(f"{self.side} worker exited with code {code} (its stderr is above)")
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    def ask(self, **command: Any) -> dict[str, Any]:
+        stdin: IO[str] | None = self.process.stdin
+        assert stdin is not None
+        stdin.write(json.dumps(command) + "\n")
+        stdin.flush()
+        return self.read()
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait()
+
+
+def turns(sides: list[str], pairs: int) -> list[str]:
+    """A, B, B, A, A, B, ...: each pair flips which side goes first."""
+    order: list[str] = []
+    for i in range(pairs):
+        order += sides if i % 2 == 0 else sides[::-1]
+    return order
+
+
+def summary(samples: dict[str, list[float]]) -> dict[str, Any]:
+    """One table row: minimum (the headline) and median per side, and ratios upstream/ours.
+
+    `paired_ratio` is the median over pairs of upstream's batch over ours taken just before or
+    after it: on a loaded machine each side's times are bimodal (preempted or not), so the ratio
+    of the two medians can flip between modes, where batches milliseconds apart cannot.
+    """
+    ours, upstream = samples["ours"], samples["upstream"]
+    row: dict[str, Any] = {
+        "ours_us": min(ours),
+        "upstream_us": min(upstream),
+        "ours_median_us": statistics.median(ours),
+        "upstream_median_us": statistics.median(upstream),
+        "ours_samples": len(ours),
+        "upstream_samples": len(upstream),
+    }
+    row["ratio"] = row["upstream_us"] / row["ours_us"]
+    row["median_ratio"] = row["upstream_median_us"] / row["ours_median_us"]
+    row["paired_ratio"] = statistics.median(b / a for a, b in zip(ours, upstream, strict=True))
+    return row
+
+
+def compare(workers: dict[str, Worker], name: str, samples: int, batch_ms: float) -> dict[str, Any]:
+    estimates = [worker.ask(scenario=name, calibrate=True)["us"] for worker in workers.values()]
+    # About `batch_ms` on the slower side; but when one side is many times faster, at least a
+    # twentieth of that on the faster side, so its batches are not a handful of cold operations.
+    batch = max(1, round(batch_ms * 1000 / max(estimates)), round(batch_ms * 50 / min(estimates)))
+    times: dict[str, list[float]] = {side: [] for side in workers}
+    for side in turns(list(workers), samples):
+        times[side].append(workers[side].ask(scenario=name, batch=batch)["us"])
+    return {"scenario": name, **summary(times), "batch": batch}
 
 
 def import_time(python: Path) -> float:
@@ -68,53 +160,84 @@ def import_time(python: Path) -> float:
     return float(out.stdout.strip()) * 1e6
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="short budgets, for a smoke run")
-    parser.add_argument("--output", type=Path, default=HERE / "results.json")
-    options = parser.parse_args()
+def compare_imports(sides: dict[str, Path], samples: int) -> dict[str, Any]:
+    times: dict[str, list[float]] = {side: [] for side in sides}
+    for side in turns(list(sides), samples):
+        times[side].append(import_time(sides[side]))
+    return {"scenario": IMPORT_SCENARIO, **summary(times), "batch": 1}
 
-    sides = {"ours": Path(sys.executable), "upstream": ensure_upstream()}
-    best: dict[str, dict[str, float]] = {side: {} for side in sides}
-    peak: dict[str, int] = dict.fromkeys(sides, 0)
-    for round_number in range(options.rounds):
-        order = list(sides) if round_number % 2 == 0 else list(reversed(sides))
-        for side in order:
-            report = run_scenarios(sides[side], options.quick)
-            print(f"round {round_number + 1}/{options.rounds}: {side} done", file=sys.stderr)
-            for name, micros in report["results"].items():
-                best[side][name] = min(micros, best[side].get(name, float("inf")))
-            peak[side] = max(peak[side], report["peak_rss_kib"])
-    for _ in range(5 if options.quick else 15):
-        for side, python in sides.items():
-            micros = import_time(python)
-            best[side]["import_applications"] = min(
-                micros, best[side].get("import_applications", float("inf"))
-            )
 
-    rows = []
-    for name, ours in best["ours"].items():
-        upstream = best["upstream"][name]
-        rows.append(
-            {"scenario": name, "ours_us": ours, "upstream_us": upstream, "ratio": upstream / ours}
+def print_table(rows: list[dict[str, Any]], peak: dict[str, int]) -> None:
+    print(f"\n{'scenario':<22}{'ours µs':>11}{'upstream µs':>13}{'upstream/ours':>15}{'paired':>9}")
+    for row in rows:
+        print(
+            f"{row['scenario']:<22}{row['ours_us']:>11.1f}{row['upstream_us']:>13.1f}"
+            f"{row['ratio']:>14.2f}x{row['paired_ratio']:>8.2f}x"
         )
+    print(f"{'peak RSS (MiB)':<22}{peak['ours'] / 1024:>11.1f}{peak['upstream'] / 1024:>13.1f}")
+
+
+def parse_options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer samples, for a smoke run")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        help=f"batches per side per scenario ({SAMPLES}; {QUICK_SAMPLES} quick)",
+    )
+    parser.add_argument("--batch-ms", type=float, default=BATCH_MS, help="work per batch")
+    parser.add_argument(
+        "--cpu", type=int, default=default_cpu(), help="CPU both workers are pinned to (-1: none)"
+    )
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="run upstream on both sides: every ratio should read 1.00, the spread is the noise",
+    )
+    parser.add_argument("--output", type=Path, default=HERE / "results.json")
+    return parser.parse_args()
+
+
+def default_cpu() -> int:
+    """The highest CPU this process may use; -1 (no pinning) where affinity is Linux-only."""
+    return max(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else -1
+
+
+def main() -> int:
+    options = parse_options()
+    samples = options.samples or (QUICK_SAMPLES if options.quick else SAMPLES)
+    cpu = None if options.cpu < 0 else options.cpu
+    upstream = ensure_upstream()
+    sides = {"ours": upstream if options.control else Path(sys.executable), "upstream": upstream}
+    workers = {side: Worker(side, python, cpu) for side, python in sides.items()}
+    try:
+        if workers["ours"].scenarios != workers["upstream"].scenarios:
+            raise SystemExit("the two workers built different scenarios")
+        rows = []
+        for name in workers["ours"].scenarios:
+            rows.append(compare(workers, name, samples, options.batch_ms))
+            print(f"{name}: {rows[-1]['ratio']:.2f}x", file=sys.stderr)
+        peak = {side: worker.ask(rss=True)["peak_rss_kib"] for side, worker in workers.items()}
+    finally:
+        for worker in workers.values():
+            worker.close()
+    rows.append(compare_imports(sides, QUICK_IMPORTS if options.quick else IMPORTS))
+
     result = {
         "python": platform.python_version(),
         "machine": platform.machine(),
-        "rounds": options.rounds,
+        "samples": samples,
+        "batch_ms": options.batch_ms,
+        "cpu": cpu,
         "quick": options.quick,
+        "control": options.control,
         "scenarios": rows,
         "peak_rss_kib": peak,
     }
     options.output.write_text(json.dumps(result, indent=2) + "\n")
-
-    print(f"\n{'scenario':<24}{'ours µs':>12}{'upstream µs':>14}{'upstream/ours':>15}")
-    for row in rows:
-        print(
-            f"{row['scenario']:<24}{row['ours_us']:>12.1f}{row['upstream_us']:>14.1f}{row['ratio']:>14.2f}x"
-        )
-    print(f"{'peak RSS (MiB)':<24}{peak['ours'] / 1024:>12.1f}{peak['upstream'] / 1024:>14.1f}")
+    print_table(rows, peak)
     print(f"\nresults written to {options.output}")
     return 0
 

@@ -1,9 +1,17 @@
 """Benchmark scenarios, written only against Starlette's public API.
 
 The same file runs under this workspace and under upstream Starlette (in its own virtual
-environment): `python scenarios.py [--quick]` prints one JSON object with microseconds per
-operation for each scenario and the peak RSS of the process. The ASGI app is called in-process
-(no server, no sockets), so what is measured is the framework's own work.
+environment). The ASGI app is called in-process (no server, no sockets), so what is measured is
+the framework's own work.
+
+- `python scenarios.py [--quick]` measures every scenario in turn and prints one JSON object:
+  microseconds per operation (best batch) for each scenario and the peak RSS of the process.
+- `python scenarios.py --worker` is what `run.py` starts, once per side: it builds every scenario
+  once, checks each answers as expected, prints `{"scenarios": [names]}` and then answers JSON
+  lines on stdin, one line each on stdout, until stdin closes:
+  `{"scenario": name, "calibrate": true}` -> `{"us": estimated microseconds per operation}`,
+  `{"scenario": name, "batch": n}` -> `{"us": microseconds per operation over n operations}`,
+  `{"rss": true}` -> `{"peak_rss_kib": ru_maxrss}`.
 """
 
 from __future__ import annotations
@@ -16,8 +24,8 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import IO, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -37,6 +45,7 @@ from starlette.websockets import WebSocket
 
 Scope = dict[str, Any]
 ASGI = Callable[[Scope, Any, Any], Awaitable[None]]
+Operation = Callable[[], Awaitable[Any]]
 
 
 def http_scope(
@@ -96,30 +105,6 @@ class Call:
 
         await self.app(scope, receive, send)
         return status
-
-
-async def measure(operation: Callable[[], Awaitable[Any]], budget: float) -> float:
-    """Best microseconds per operation over several batches within about `budget` seconds."""
-    for _ in range(20):  # warm-up
-        await operation()
-    batch = 1
-    while True:  # size a batch to about 20 ms
-        start = time.perf_counter()
-        for _ in range(batch):
-            await operation()
-        elapsed = time.perf_counter() - start
-        if elapsed > 0.02:
-            break
-        batch *= 2
-    best = float("inf")
-    deadline = time.perf_counter() + budget
-    while time.perf_counter() < deadline:
-        gc.collect()
-        start = time.perf_counter()
-        for _ in range(batch):
-            await operation()
-        best = min(best, (time.perf_counter() - start) / batch)
-    return best * 1e6
 
 
 def check(status: int, expected: int, name: str) -> None:
@@ -257,7 +242,11 @@ def request_scenarios(tmpdir: str) -> dict[str, tuple[Call, int]]:
     }
 
 
-def websocket_echo(app: ASGI) -> Callable[[], Awaitable[None]]:
+def websocket_echo(app: ASGI) -> Callable[[], Awaitable[list[str]]]:
+    """One connection: connect, 100 text messages echoed, close; returns the sent message types.
+
+    Only the types are kept (one list append per message), so checking costs next to nothing.
+    """
     scope = {
         "type": "websocket",
         "asgi": {"version": "3.0"},
@@ -276,8 +265,9 @@ def websocket_echo(app: ASGI) -> Callable[[], Awaitable[None]]:
     connect = {"type": "websocket.connect"}
     message = {"type": "websocket.receive", "text": "hello"}
 
-    async def run() -> None:
+    async def run() -> list[str]:
         received = 0
+        sent: list[str] = []
 
         async def receive() -> dict[str, Any]:
             nonlocal received
@@ -285,41 +275,139 @@ def websocket_echo(app: ASGI) -> Callable[[], Awaitable[None]]:
             return connect if received == 1 else message
 
         async def send(msg: dict[str, Any]) -> None:
-            pass
+            sent.append(msg["type"])
 
         await app(dict(scope), receive, send)
+        return sent
 
     return run
 
 
-async def main(quick: bool) -> dict[str, Any]:
-    budget = 0.3 if quick else 1.5
-    results: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as tmpdir:
-        for name, (call, expected) in request_scenarios(tmpdir).items():
-            check(await call.run(), expected, name)
-            results[name] = await measure(call.run, budget)
+async def build(tmpdir: str) -> dict[str, Operation]:
+    """Every scenario as an operation to repeat, each checked once to answer as expected."""
+    operations: dict[str, Operation] = {}
+    for name, (call, expected) in request_scenarios(tmpdir).items():
+        check(await call.run(), expected, name)
+        operations[name] = call.run
 
     app = Starlette(routes=many_routes(1000))
 
-    async def lookup() -> None:
-        app.url_path_for("route999", item_id=1)
+    async def lookup() -> str:
+        return app.url_path_for("route999", item_id=1)
 
-    results["url_path_for_1000"] = await measure(lookup, budget)
+    if await lookup() != "/api/v1/resource999/1":
+        raise SystemExit("scenario url_path_for_1000: wrong path")
+    operations["url_path_for_1000"] = lookup
 
-    ws_app = Starlette(routes=[WebSocketRoute("/ws", echo)])
-    results["websocket_echo_100"] = await measure(websocket_echo(ws_app), budget)
+    echo_once = websocket_echo(Starlette(routes=[WebSocketRoute("/ws", echo)]))
+    sent = await echo_once()
+    expected_sent = ["websocket.accept", *["websocket.send"] * 100, "websocket.close"]
+    if sent != expected_sent:
+        raise SystemExit(f"scenario websocket_echo_100: sent {sent}")
+    operations["websocket_echo_100"] = echo_once
 
     async def startup() -> None:
         fresh = Starlette(routes=many_routes(100))
         check(await Call(fresh, http_scope("/api/v1/resource0/1")).run(), 200, "startup")
 
-    results["startup_100_routes"] = await measure(startup, budget)
-    return results
+    operations["startup_100_routes"] = startup
+    return operations
+
+
+# --- timing ---------------------------------------------------------------------------------
+
+
+async def timed_batch(operation: Operation, n: int) -> float:
+    """Microseconds per operation over `n` back-to-back runs.
+
+    Garbage is collected before, and the collector is off during the batch, so a collection
+    triggered by earlier work never lands inside one side's measurement.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(n):
+            await operation()
+        elapsed = time.perf_counter() - start
+    finally:
+        gc.enable()
+    return elapsed / n * 1e6
+
+
+async def calibrate(operation: Operation) -> float:
+    """Estimated microseconds per operation, after a warm-up; costs a few tens of ms."""
+    for _ in range(20):
+        await operation()
+    n = 1
+    # Grow the batch until it lasts 2 ms, so the clock's resolution does not matter.
+    while (per_op := await timed_batch(operation, n)) * n < 2000:
+        n *= 2
+    return min([per_op] + [await timed_batch(operation, n) for _ in range(2)])
+
+
+async def measure(operation: Operation, budget: float, batch_seconds: float) -> float:
+    """Best microseconds per operation over batches of about `batch_seconds`, for `budget` s."""
+    n = max(1, round(batch_seconds * 1e6 / await calibrate(operation)))
+    best = float("inf")
+    deadline = time.perf_counter() + budget
+    while time.perf_counter() < deadline:
+        best = min(best, await timed_batch(operation, n))
+    return best
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+async def standalone(quick: bool) -> dict[str, float]:
+    budget = 0.3 if quick else 1.5
+    with tempfile.TemporaryDirectory() as tmpdir:
+        operations = await build(tmpdir)
+        return {name: await measure(op, budget, 0.02) for name, op in operations.items()}
+
+
+def answer(command: dict[str, Any], operations: dict[str, Operation], loop: Any) -> Any:
+    if command.get("rss"):
+        return {"peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    operation = operations[command["scenario"]]
+    if command.get("calibrate"):
+        return {"us": loop.run_until_complete(calibrate(operation))}
+    return {"us": loop.run_until_complete(timed_batch(operation, int(command["batch"])))}
+
+
+def serve(commands: Iterable[str], out: IO[str]) -> None:
+    """Worker mode: build once, then answer one JSON line per command line."""
+    # One loop for the whole life of the worker; stdin is read between batches, outside it.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        with tempfile.TemporaryDirectory() as tmpdir:
+            operations = loop.run_until_complete(build(tmpdir))
+            # Everything built so far lives to the end: keep it out of every later collection.
+            gc.collect()
+            gc.freeze()
+            out.write(json.dumps({"scenarios": list(operations)}) + "\n")
+            out.flush()
+            for line in commands:
+                out.write(json.dumps(answer(json.loads(line), operations, loop)) + "\n")
+                out.flush()
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def worker() -> None:
+    # The protocol gets a private copy of stdout; anything the framework prints goes to stderr.
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    serve(sys.stdin, out)
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv
-    results = asyncio.run(main(quick))
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"results": results, "peak_rss_kib": peak_kib}))
+    if "--worker" in sys.argv:
+        worker()
+    else:
+        results = asyncio.run(standalone("--quick" in sys.argv))
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps({"results": results, "peak_rss_kib": peak_kib}))

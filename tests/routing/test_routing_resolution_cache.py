@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import starlette.routing
-from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, Router
@@ -105,7 +105,7 @@ async def test_each_request_gets_its_own_path_params() -> None:
         request.path_params["leaked"] = "yes"  # must not reach the next request
         return PlainTextResponse("ok")
 
-    app = Starlette(routes=[Route("/a", endpoint)])
+    app = Router([Route("/a", endpoint)])
     for _ in range(3):
         sent = await call(app, http_scope("/a"))
         assert sent[0]["status"] == 200
@@ -198,12 +198,16 @@ async def test_a_router_below_a_mount_with_parameters_does_not_cache() -> None:
 
 async def test_a_router_inside_a_mounted_app_does_not_cache() -> None:
     # The sub-application's router receives a scope shaped by the outer mount.
-    sub = Starlette(routes=[Route("/b", Label("b"))])
-    app = Starlette(routes=[Mount("/a", app=sub)])
+    sub = Router([Route("/b", Label("b"))])
+
+    async def sub_app(scope: Scope, receive: Receive, send: Send) -> None:
+        await sub(scope, receive, send)
+
+    router = Router([Mount("/a", app=sub_app)])
     for _ in range(2):
-        assert await label_of(app, http_scope("/a/b")) == "b"
-    assert sub.router._resolved is None
-    assert app.router._resolved is None  # a Starlette app is not a plain router: not crossed
+        assert await label_of(router, http_scope("/a/b")) == "b"
+    assert sub._resolved is None
+    assert router._resolved is None  # an ASGI app, not a plain router: not crossed
 
 
 async def test_a_route_behind_a_custom_route_is_not_cached() -> None:
@@ -250,8 +254,6 @@ async def test_a_mounted_router_with_middleware_runs_its_middleware() -> None:
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
             calls.append(scope["path"])
             await self.app(scope, receive, send)
-
-    from starlette.middleware import Middleware
 
     inner = Router([Route("/b", Label("b"))], middleware=[Middleware(Count)])
     router = Router([Mount("/a", app=inner)])
