@@ -1,29 +1,42 @@
--- The route mix of `make load`: each connection cycles through these requests in turn.
--- done() prints one JSON line (prefixed RESULT) that benchmarks/load.py parses.
+-- The route mix of `make load` against the demo (examples/demo): each wrk thread cycles
+-- through these requests in turn. done() prints one JSON line (prefixed RESULT) that
+-- benchmarks/load.py parses.
 
-local form_body = "name=starlette&kind=load&note=hello+world"
-local form_headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+local boundary = "load-boundary"
+local upload_body = table.concat({
+  "--" .. boundary,
+  'Content-Disposition: form-data; name="note"',
+  "",
+  "uploaded by wrk",
+  "--" .. boundary,
+  'Content-Disposition: form-data; name="file"; filename="notes.txt"',
+  "Content-Type: text/plain",
+  "",
+  string.rep("wrk upload line\n", 64),
+  "--" .. boundary .. "--",
+  "",
+}, "\r\n")
 local requests = nil
 local counter = 0
 
 -- Built once per thread in init(): at load time wrk.headers has no Host yet, which
 -- HTTP/1.1 servers reject.
--- Paths given after `--` on wrk's command line replace the mix with GETs of those paths.
 init = function(args)
-  if #args > 0 then
-    requests = {}
-    for _, path in ipairs(args) do
-      table.insert(requests, wrk.format("GET", path))
-    end
-    return
-  end
   requests = {
-    wrk.format("GET", "/plain"),
-    wrk.format("GET", "/items/42?q=search&tag=a&tag=b"),
-    wrk.format("GET", "/plain"),
-    wrk.format("POST", "/form", form_headers, form_body),
-    wrk.format("GET", "/items/7"),
-    wrk.format("GET", "/stream"),
+    wrk.format("GET", "/"),
+    wrk.format("GET", "/api/items?limit=5"),
+    wrk.format("GET", "/static/app.css"),
+    wrk.format("GET", "/api/items/7?quantity=3"),
+    wrk.format("POST", "/api/echo", {["Content-Type"] = "application/json"},
+      '{"text": "hello", "tags": ["a", "b"], "n": 3}'),
+    wrk.format("GET", "/chat"),
+    wrk.format("GET", "/static/chat.js"),
+    wrk.format("POST", "/login", {["Content-Type"] = "application/x-www-form-urlencoded"},
+      "username=alice&password=wonderland"),
+    wrk.format("GET", "/api/stats"),
+    wrk.format("POST", "/upload",
+      {["Content-Type"] = "multipart/form-data; boundary=" .. boundary}, upload_body),
+    wrk.format("GET", "/login"),
   }
 end
 

@@ -28,6 +28,7 @@ from starlette.authentication import (
     SimpleUser,
     requires,
 )
+from starlette.background import BackgroundTask
 from starlette.datastructures import URL, UploadFile
 from starlette.endpoints import WebSocketEndpoint
 from starlette.exceptions import HTTPException
@@ -38,7 +39,13 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -258,6 +265,13 @@ class Chat(WebSocketEndpoint):
         self.room.members.discard(websocket)
 
 
+async def echo_socket(websocket: WebSocket) -> None:
+    """The smallest WebSocket endpoint: every text message goes back to its sender."""
+    await websocket.accept()
+    async for message in websocket.iter_text():
+        await websocket.send_text(message)
+
+
 async def events(request: Request) -> Response:
     """Server-sent events: `count` ticks (0: until the client leaves), `interval` seconds apart."""
     count = query_number(request, "count", int, 0, 0, 10_000)
@@ -284,6 +298,15 @@ async def events(request: Request) -> Response:
 
 async def boom(request: Request) -> Response:
     raise RuntimeError("the demo's deliberate error")
+
+
+async def fail_later() -> None:
+    raise RuntimeError("the demo's deliberate background error")
+
+
+async def boom_later(request: Request) -> Response:
+    """The response goes out in full; then its background task fails (the server logs it)."""
+    return PlainTextResponse("accepted", 202, background=BackgroundTask(fail_later))
 
 
 def wants_json(request: Request) -> bool:
@@ -333,8 +356,10 @@ routes = [
     Route("/private", private, name="private"),
     Route("/chat", chat_page, name="chat"),
     WebSocketRoute("/ws/chat", Chat, name="chat_ws"),
+    WebSocketRoute("/ws/echo", echo_socket, name="echo_ws"),
     Route("/events", events, name="events"),
     Route("/boom", boom, name="boom"),
+    Route("/boom/later", boom_later, name="boom_later"),
     Mount("/static", StaticFiles(directory=settings.HERE / "static"), name="static"),
 ]
 

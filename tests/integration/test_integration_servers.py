@@ -310,6 +310,27 @@ def test_websocket_chat_round_trip(demo: DemoServer) -> None:
         assert json.loads(alice.recv(timeout=10))["user"] == "guest"
 
 
+def test_websocket_echo(demo: DemoServer) -> None:
+    with connect(f"{demo.ws_url}/ws/echo", open_timeout=10, proxy=None, close_timeout=5) as echo:
+        for text in ("hello", "ünïcödé ✓", "", "x" * 70_000):
+            echo.send(text)
+            assert echo.recv(timeout=10) == text
+
+
+def test_background_task_failure_is_logged_after_a_complete_response(demo: DemoServer) -> None:
+    with demo.client() as client:
+        later = client.get("/boom/later")
+    with demo.client() as client:
+        after = client.get("/api/items/1")
+    assert later.status_code == 202
+    assert later.text == "accepted"
+    assert after.status_code == 200
+    deadline = time.monotonic() + 10
+    while "RuntimeError: the demo's deliberate background error" not in demo.output():
+        assert time.monotonic() < deadline, demo.output()
+        time.sleep(0.02)  # polling the server's log, which it writes after the response
+
+
 @pytest.mark.parametrize("kind", ["uvicorn", "hypercorn"])
 def test_graceful_shutdown_runs_the_lifespan_exit(kind: str, tmp_path: Path) -> None:
     server = start_demo(kind, tmp_path)

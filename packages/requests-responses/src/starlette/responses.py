@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import http.cookies
+import io
 import json
 import mimetypes
 import os
 import stat
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from datetime import datetime
 from email.utils import format_datetime, formatdate, parsedate_to_datetime
 from functools import lru_cache, partial
+from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as _encode_str
 from secrets import token_hex
 from types import AsyncGeneratorType
 from typing import TYPE_CHECKING, Any, Literal
@@ -250,9 +261,20 @@ class PlainTextResponse(Response):
 
 # What json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
 # separators=(",", ":")) does, without building a new encoder on every call.
-_json_encode = json.JSONEncoder(
+_json_encoder = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
-).encode
+)
+
+
+def _json_encode(content: Any) -> str:
+    if _c_make_encoder is None:  # pragma: no cover - CPython always has the C accelerator
+        return _json_encoder.encode(content)
+    # The C encoder JSONEncoder.encode builds, minus its Python layers. A fresh `markers` dict
+    # each time: one left over from a failed call could report a false circular reference.
+    encode = _c_make_encoder(
+        {}, _json_encoder.default, _encode_str, None, ":", ",", False, False, False
+    )
+    return "".join(encode(content, 0))
 
 
 class JSONResponse(Response):
@@ -503,6 +525,9 @@ class FileResponse(Response):
                 disposition = f'{content_disposition_type}; filename="{filename}"'
             _setdefault_header(self.raw_headers, b"content-disposition", disposition)
         self.stat_result = stat_result
+        # The file's bytes, when the caller read them along with the stat in its own worker-thread
+        # call (StaticFiles does, for small files): the body is then sent without another hop.
+        self._content: bytes | None = None
         if stat_result is not None:
             self.set_stat_headers(stat_result)
 
@@ -713,33 +738,74 @@ class FileResponse(Response):
         raw_headers: list[tuple[bytes, bytes]],
         segments: list[_Segment],
     ) -> None:
+        # Under load each hop to a worker thread waits for turns of a busy event loop: the hops,
+        # not the reads, make a file slow. So the file opens with the first read and closes with
+        # the last, and a body that fits in one chunk is one hop and one message.
+        in_memory = self._content is not None
+        chunks = self._read_chunks(segments)
         try:
-            file = await anyio.open_file(self.path, mode="rb")
+            first = next(chunks) if in_memory else await anyio.to_thread.run_sync(next, chunks)
         except (FileNotFoundError, NotADirectoryError):
             raise RuntimeError(f"File at path {self.path} does not exist.") from None
         send = _guard_send(send)
+        finished = not first[1]
 
         async def stream() -> None:
+            nonlocal finished
             await send(_start_message(status_code, raw_headers))
-            pending = b""  # literal bytes ride along with the next file chunk
+            body, more_body = first
+            while more_body:
+                await send({"type": "http.response.body", "body": body, "more_body": True})
+                if in_memory:
+                    body, more_body = next(chunks)
+                else:
+                    body, more_body = await anyio.to_thread.run_sync(next, chunks)
+            finished = True
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+        if finished:
+            # Nothing left to read: no reason to watch for a disconnect while sending.
+            try:  # noqa: SIM105
+                await stream()
+            except _ClientGone:
+                pass
+            return
+        try:
+            await _until_disconnect(scope, stream, partial(_listen_for_disconnect, receive))
+        finally:
+            if not finished:
+                # Closing the generator closes the file: blocking, and due even when cancelled.
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(chunks.close)
+
+    def _read_chunks(self, segments: list[_Segment]) -> Generator[tuple[bytes, bool], None, None]:
+        """The body in pieces of at most `chunk_size` file bytes, each with "more follows".
+
+        Blocking unless the bytes are in `_content`: every `next` belongs in a worker thread.
+        The file opens on the first and is closed before the last piece is yielded; literal
+        segments ride along with file bytes.
+        """
+        parts: list[bytes] = []
+        budget = self.chunk_size
+        content = self._content
+        with open(self.path, "rb") if content is None else io.BytesIO(content) as file:
             for segment in segments:
                 if isinstance(segment, bytes):
-                    pending += segment
+                    parts.append(segment)
                     continue
                 start, end = segment
-                await file.seek(start)
-                remaining = end - start
-                while remaining > 0:
-                    chunk = await file.read(min(self.chunk_size, remaining))
-                    if not chunk:
-                        # The file shrank since it was stat'ed: end here rather than wait.
-                        await send({"type": "http.response.body", "body": b"", "more_body": False})
-                        return
-                    remaining -= len(chunk)
-                    if pending:
-                        chunk, pending = pending + chunk, b""
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": pending, "more_body": False})
-
-        async with file:
-            await _until_disconnect(scope, stream, partial(_listen_for_disconnect, receive))
+                file.seek(start)
+                while start < end:
+                    if not budget:
+                        yield b"".join(parts), True
+                        parts, budget = [], self.chunk_size
+                    data = file.read(min(budget, end - start))
+                    if not data:
+                        break
+                    parts.append(data)
+                    start += len(data)
+                    budget -= len(data)
+                if start < end:
+                    # The file shrank since it was stat'ed: end the body here rather than wait.
+                    break
+        yield b"".join(parts), False
