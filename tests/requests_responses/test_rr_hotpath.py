@@ -11,7 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from starlette._exception_handler import wrap_app_handling_exceptions
+from starlette._exception_handler import (
+    ResponseTracker,
+    call_handling_exceptions,
+    wrap_app_handling_exceptions,
+)
 from starlette.datastructures import Headers
 from starlette.formparsers import FormParser, MultiPartException
 from starlette.requests import ClientDisconnect, Request
@@ -364,6 +368,53 @@ async def test_wrap_app_handling_exceptions_without_handlers_reraises() -> None:
 
     with pytest.raises(ValueError, match="boom"):
         await wrap_app_handling_exceptions(app, Request(scope))(scope, no_receive, Collect())
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["http", "websocket"])
+async def test_call_handling_exceptions_builds_the_connection_only_for_a_handler(
+    kind: str,
+) -> None:
+    seen: list[Any] = []
+
+    async def handler(conn: Any, exc: Exception) -> Response:
+        seen.append((type(conn).__name__, conn.scope is scope))
+        return PlainTextResponse("handled", status_code=418)
+
+    scope = {**http_scope(), "type": kind}
+    scope["starlette.exception_handlers"] = ({ValueError: handler}, {})
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise ValueError("boom")
+
+    send = Collect()
+    await call_handling_exceptions(app, scope, no_receive, send)
+    expected = "WebSocket" if kind == "websocket" else "Request"
+    assert seen == [(expected, True)]
+    if kind == "http":
+        assert send.messages[0]["status"] == 418
+
+
+@pytest.mark.anyio
+async def test_call_handling_exceptions_shares_an_outer_tracker() -> None:
+    # A layer inside another one sees that the response started through the outer tracker.
+    scope = http_scope()
+
+    async def handler(request: Request, exc: Exception) -> Response:  # pragma: no cover
+        raise AssertionError("a started response cannot be replaced")
+
+    scope["starlette.exception_handlers"] = ({ValueError: handler}, {})
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise ValueError("boom")
+
+    collect = Collect()
+    tracker = ResponseTracker(collect)
+    with pytest.raises(RuntimeError, match="response already started"):
+        await call_handling_exceptions(app, scope, no_receive, tracker)
+    assert tracker.started
+    assert [message["type"] for message in collect.messages] == ["http.response.start"]
 
 
 JSON_BODIES = [

@@ -45,6 +45,11 @@ def test_compile_path_escapes_regex_characters() -> None:
     regex, _, _ = compile_path("/a.b+c")
     assert regex.match("/a.b+c")
     assert not regex.match("/aXbbc")
+    regex, path_format, _ = compile_path("/v1.0/{id:int}.json")
+    assert regex.pattern == r"^/v1\.0/(?P<id>[0-9]+)\.json$"
+    assert path_format == "/v1.0/{id}.json"
+    assert regex.match("/v1.0/7.json")
+    assert not regex.match("/v1x0/7.json")
 
 
 def test_compile_path_with_params() -> None:

@@ -6,11 +6,21 @@ from typing import Any
 
 import pytest
 
+from starlette._exception_handler import ResponseTracker
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Host, Match, Mount, Route, Router, WebSocketRoute
+from starlette.routing import (
+    BaseRoute,
+    Host,
+    Match,
+    Mount,
+    Route,
+    Router,
+    WebSocketRoute,
+    websocket_session,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -607,6 +617,48 @@ def test_websocket_route_as_standalone_app(test_client_factory: TestClientFactor
         assert session.receive_text() == "a {'room': 'x'}"
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/other"):
         pass  # pragma: no cover
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("tracked", [False, True], ids=["server-send", "tracked-send"])
+async def test_websocket_session_answers_exceptions_with_the_scope_handlers(tracked: bool) -> None:
+    class Refused(Exception):
+        pass
+
+    async def endpoint(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hi")
+        raise Refused()
+
+    async def handler(websocket: WebSocket, exc: Exception) -> None:
+        await websocket.close(code=1008)
+
+    incoming: list[Message] = [{"type": "websocket.connect"}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return incoming.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {
+        "type": "websocket",
+        "path": "/ws",
+        "headers": [],
+        "query_string": b"",
+        "starlette.exception_handlers": ({Refused: handler}, {}),
+    }
+    # Behind ExceptionMiddleware the server's send arrives wrapped in the exception layers' tracker.
+    tracker = ResponseTracker(send)
+    await websocket_session(endpoint)(scope, receive, tracker if tracked else send)
+    assert [message["type"] for message in sent] == [
+        "websocket.accept",
+        "websocket.send",
+        "websocket.close",
+    ]
+    assert sent[-1]["code"] == 1008
+    assert not tracker.started
 
 
 @pytest.mark.anyio

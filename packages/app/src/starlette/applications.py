@@ -59,10 +59,14 @@ class Starlette:
 
         self._debug = debug
         self.state = State()
-        with _router_quietly():
-            self.router = Router(
-                routes, on_startup=on_startup, on_shutdown=on_shutdown, lifespan=lifespan
-            )
+        if lifespan is None and not on_startup and not on_shutdown:
+            # Nothing for the router to warn about: no need to silence it (which is not free).
+            self.router = Router(routes)
+        else:
+            with _router_quietly():
+                self.router = Router(
+                    routes, on_startup=on_startup, on_shutdown=on_shutdown, lifespan=lifespan
+                )
         self.exception_handlers: dict[Any, ExceptionHandler] = (
             {} if exception_handlers is None else dict(exception_handlers)
         )

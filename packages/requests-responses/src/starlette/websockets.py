@@ -31,6 +31,12 @@ class WebSocketState(enum.Enum):
     RESPONSE = 3
 
 
+# Module constants: the state checks on every message compare identities, without lookups.
+_CONNECTING = WebSocketState.CONNECTING
+_CONNECTED = WebSocketState.CONNECTED
+_DISCONNECTED = WebSocketState.DISCONNECTED
+
+
 class WebSocketDisconnect(Exception):
     """The client closed the connection (`code`, `reason`), seen while receiving or sending."""
 
@@ -61,25 +67,27 @@ class WebSocket(HTTPConnection):
 
     async def receive(self) -> Message:
         """Receive the next ASGI message, checking it is valid for the connection's state."""
-        if self.client_state == WebSocketState.CONNECTING:
+        state = self.client_state
+        if state is _CONNECTED:
+            message = await self._receive()
+            message_type = message["type"]
+            if message_type == "websocket.receive":
+                return message
+            if message_type == "websocket.disconnect":
+                self.client_state = _DISCONNECTED
+                return message
+            raise RuntimeError(
+                'Expected ASGI message "websocket.receive" or "websocket.disconnect", '
+                f"but got {message_type!r}"
+            )
+        if state is _CONNECTING:
             message = await self._receive()
             message_type = message["type"]
             if message_type != "websocket.connect":
                 raise RuntimeError(
                     f'Expected ASGI message "websocket.connect", but got {message_type!r}'
                 )
-            self.client_state = WebSocketState.CONNECTED
-            return message
-        if self.client_state == WebSocketState.CONNECTED:
-            message = await self._receive()
-            message_type = message["type"]
-            if message_type not in ("websocket.receive", "websocket.disconnect"):
-                raise RuntimeError(
-                    'Expected ASGI message "websocket.receive" or "websocket.disconnect", '
-                    f"but got {message_type!r}"
-                )
-            if message_type == "websocket.disconnect":
-                self.client_state = WebSocketState.DISCONNECTED
+            self.client_state = _CONNECTED
             return message
         raise WebSocketDisconnected(
             'Cannot call "receive" once a disconnect message has been received.'
@@ -88,25 +96,41 @@ class WebSocket(HTTPConnection):
     async def send(self, message: Message) -> None:
         """Send an ASGI message, checking it is valid for the connection's state."""
         message_type = message["type"]
+        if (
+            message_type == "websocket.send"
+            and self.application_state is _CONNECTED
+            and self.client_state is not _DISCONNECTED
+        ):
+            pass  # The common case, every message of an open socket: nothing changes.
+        elif not self._advance(message_type, message):
+            return
+        try:
+            await self._send(message)
+        except OSError:
+            # The server could not write: the client is gone without a close frame.
+            self.application_state = _DISCONNECTED
+            raise WebSocketDisconnect(code=1006) from None
+
+    def _advance(self, message_type: str, message: Message) -> bool:
+        """Move the application's state for sending `message`; False if it is not to be sent."""
         state = self.application_state
-        if state == WebSocketState.DISCONNECTED:
+        if state is _DISCONNECTED:
             raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
-        if self.client_state == WebSocketState.DISCONNECTED:
+        if self.client_state is _DISCONNECTED:
             if message_type == "websocket.close":
                 # Closing a connection the client already closed: nothing left to do.
-                self.application_state = WebSocketState.DISCONNECTED
-                return
+                self.application_state = _DISCONNECTED
+                return False
             raise WebSocketDisconnected('Cannot call "send" once the client has disconnected.')
-        if state == WebSocketState.CONNECTING:
+        if state is _CONNECTING:
             self.application_state = self._next_connecting_state(message_type)
-        elif state == WebSocketState.CONNECTED:
-            if message_type not in ("websocket.send", "websocket.close"):
+        elif state is _CONNECTED:
+            if message_type != "websocket.close":
                 raise RuntimeError(
                     'Expected ASGI message "websocket.send" or "websocket.close", '
                     f"but got {message_type!r}"
                 )
-            if message_type == "websocket.close":
-                self.application_state = WebSocketState.DISCONNECTED
+            self.application_state = _DISCONNECTED
         else:  # WebSocketState.RESPONSE
             if message_type != "websocket.http.response.body":
                 raise RuntimeError(
@@ -114,13 +138,8 @@ class WebSocket(HTTPConnection):
                     f"but got {message_type!r}"
                 )
             if not message.get("more_body", False):
-                self.application_state = WebSocketState.DISCONNECTED
-        try:
-            await self._send(message)
-        except OSError:
-            # The server could not write: the client is gone without a close frame.
-            self.application_state = WebSocketState.DISCONNECTED
-            raise WebSocketDisconnect(code=1006) from None
+                self.application_state = _DISCONNECTED
+        return True
 
     def _next_connecting_state(self, message_type: str) -> WebSocketState:
         if message_type == "websocket.accept":
@@ -168,7 +187,7 @@ class WebSocket(HTTPConnection):
 
     async def receive_text(self) -> str:
         # The checks' common outcome tested inline: this runs for every message of a socket.
-        if self.application_state is not WebSocketState.CONNECTED:
+        if self.application_state is not _CONNECTED:
             self._check_connected()
         message = await self.receive()
         if message["type"] == "websocket.disconnect":
@@ -177,7 +196,7 @@ class WebSocket(HTTPConnection):
         return text
 
     async def receive_bytes(self) -> bytes:
-        if self.application_state is not WebSocketState.CONNECTED:
+        if self.application_state is not _CONNECTED:
             self._check_connected()
         message = await self.receive()
         if message["type"] == "websocket.disconnect":

@@ -2,8 +2,9 @@
 
 A router consults only the routes the index returns, in their original order, so its answer is
 the one a linear scan would give. `routing.py` decides where each route is filed (it knows the
-route classes); this module only stores and looks up. The index describes the routes as they were
-when it was built: a route object mutated afterwards (its `path`, `name` or regex) is not seen.
+route classes); this module only stores and looks up. Each half of the index (paths, names)
+describes the routes as they were at its first lookup: a route object mutated afterwards (its
+`path`, `name` or regex) is not seen.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ class RouteList(list[_R]):
         return self
 
 
-# Where a route is filed: ("exact", path), ("prefix", literal prefix), or None (always consult).
+# Where a route is filed: ("exact", path), ("prefix", the literal text before its first parameter,
+# cut after its last "/"), or None (always consult). Lookups try the request path up to each "/".
 PathKey = tuple[str, str] | None
 
 
@@ -92,7 +94,11 @@ def _merge(found: list[list[_Entry[_R]]]) -> list[_Entry[_R]]:
 
 
 class RouteIndex(Generic[_R]):
-    """Routes filed by path (exact, or by literal prefix cut at a "/") and by name."""
+    """Routes filed by path (exact, or by literal prefix ending with a "/") and by name.
+
+    Each half is built on its first lookup: many apps never build a URL, and a router whose
+    routes change before a lookup never files them.
+    """
 
     def __init__(
         self,
@@ -100,33 +106,57 @@ class RouteIndex(Generic[_R]):
         path_key: Callable[[_R], PathKey],
         name_key: Callable[[_R], str | None],
     ) -> None:
+        self._routes = routes
+        self._path_key = path_key
+        self._name_key = name_key
         self.exact: dict[str, list[_Entry[_R]]] = {}
         self.prefixed: dict[str, list[_Entry[_R]]] = {}
         self.always: list[_Entry[_R]] = []
         self.named: dict[str, list[_Entry[_R]]] = {}
         self.unnamed: list[_Entry[_R]] = []
-        for position, route in enumerate(routes):
-            entry = (position, route)
-            key = path_key(route)
-            if key is None:
-                self.always.append(entry)
-            elif key[0] == "exact":
-                self.exact.setdefault(key[1], []).append(entry)
-            else:
-                # Cut at the last "/": lookups try the request path up to each of its slashes.
-                prefix = key[1][: key[1].rfind("/") + 1]
-                self.prefixed.setdefault(prefix, []).append(entry)
-            name = name_key(route)
-            if name is None:
-                self.unnamed.append(entry)
-            else:
-                self.named.setdefault(name, []).append(entry)
         # Bounds for the walks below: a long path or name costs no more than the longest key.
-        self.longest_prefix = max(map(len, self.prefixed), default=0)
-        self.longest_name = max(map(len, self.named), default=0)
+        self.longest_prefix = 0
+        self.longest_name = 0
+        self._paths_filed = self._names_filed = False
+
+    def _file_paths(self) -> None:
+        exact, prefixed, always = self.exact, self.prefixed, self.always
+        path_key = self._path_key
+        for entry in enumerate(self._routes):
+            key = path_key(entry[1])
+            if key is None:
+                always.append(entry)
+                continue
+            kind, text = key
+            table = exact if kind == "exact" else prefixed
+            bucket = table.get(text)
+            if bucket is None:
+                table[text] = [entry]
+            else:
+                bucket.append(entry)
+        self.longest_prefix = max(map(len, prefixed), default=0)
+        self._paths_filed = True
+
+    def _file_names(self) -> None:
+        named, unnamed = self.named, self.unnamed
+        name_key = self._name_key
+        for entry in enumerate(self._routes):
+            name = name_key(entry[1])
+            if name is None:
+                unnamed.append(entry)
+                continue
+            bucket = named.get(name)
+            if bucket is None:
+                named[name] = [entry]
+            else:
+                bucket.append(entry)
+        self.longest_name = max(map(len, named), default=0)
+        self._names_filed = True
 
     def for_path(self, path: str) -> list[_Entry[_R]]:
         """The routes that may match `path` (with their positions), in route order."""
+        if not self._paths_filed:
+            self._file_paths()
         found: list[list[_Entry[_R]]] = []
         if self.exact:
             hit = self.exact.get(path)
@@ -152,6 +182,8 @@ class RouteIndex(Generic[_R]):
 
     def for_name(self, name: str) -> list[_Entry[_R]]:
         """The routes that may build a URL for `name` ("mount:child" tries "mount" too)."""
+        if not self._names_filed:
+            self._file_names()
         found: list[list[_Entry[_R]]] = []
         named = self.named
         hit = named.get(name)

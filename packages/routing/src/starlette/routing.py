@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, cast
 from starlette._exception_handler import (
     NO_HANDLERS,
     ResponseTracker,
-    call_handling_exceptions,
     handle_exception,
 )
 from starlette._routing_index import PathKey, RouteIndex, RouteList
@@ -96,7 +95,7 @@ def request_response(
 
     f: Callable[[Request], Awaitable[Response]]
     f = (
-        cast(Callable[[Request], Awaitable[Response]], func)
+        cast("Callable[[Request], Awaitable[Response]]", func)
         if is_async_callable(func)
         else call_sync
     )
@@ -119,12 +118,18 @@ def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
     """Turn an async `websocket -> None` function into an ASGI app."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # call_handling_exceptions, inlined. The tracker notes "http.response.start", which a
+        # websocket never sends: the session's messages go straight to the server's `send`.
+        handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
+        if type(send) is ResponseTracker:
+            tracker, send = send, send.send
+        else:
+            tracker = ResponseTracker(send)
         session = WebSocket(scope, receive=receive, send=send)
-
-        async def run(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
             await func(session)
-
-        await call_handling_exceptions(run, scope, receive, send, session)
+        except Exception as exc:
+            await handle_exception(exc, handlers, tracker, session, scope, receive)
 
     return app
 
@@ -177,38 +182,54 @@ def compile_path(path: str) -> tuple[Pattern[str], str, dict[str, Convertor[Any]
     Returns the regex, the format used to build URLs ("/users/{id}") and the convertor of each
     parameter. Host patterns ignore any port and match case-insensitively.
     """
-    is_host = not path.startswith("/")
-    path_regex = "^"
+    regex, path_format, param_convertors, _ = _compile_path(path)
+    return regex, path_format, param_convertors
+
+
+# The characters `re.escape` changes: most literal text has none, and escaping is slow.
+_needs_escape = re.compile(r"[()\[\]{}?*+\-|^$\\.&~# \t\n\r\v\f]").search
+
+
+def _compile_path(
+    path: str,
+) -> tuple[Pattern[str], str, dict[str, Convertor[Any]], str | None]:
+    """`compile_path`, plus the literal text before the first parameter (None if there is none)."""
+    # [literal, name, ":convertor" or None, literal, name, ..., literal]
+    parts = PARAM_REGEX.split(path)
+    last = parts[-1]
+    flags = 0
+    if not path.startswith("/"):  # a host
+        last = _strip_port(last)
+        flags = re.IGNORECASE
+    if _needs_escape(last) is not None:
+        last = re.escape(last)
+    if len(parts) == 1:
+        return re.compile(f"^{last}$", flags), path, {}, None
+
+    regex = "^"
     path_format = ""
-    duplicated_params: list[str] = []
     param_convertors: dict[str, Convertor[Any]] = {}
-    idx = 0
-    for match in PARAM_REGEX.finditer(path):
-        param_name, convertor_type = match.groups("str")
-        convertor_type = convertor_type.lstrip(":")
+    duplicated_params: list[str] = []
+    for i in range(1, len(parts), 3):
+        literal, param_name, convertor_type = parts[i - 1], parts[i], parts[i + 1]
+        convertor_type = "str" if convertor_type is None else convertor_type[1:]
         assert convertor_type in CONVERTOR_TYPES, f"Unknown path convertor '{convertor_type}'"
         convertor = CONVERTOR_TYPES[convertor_type]
-        path_regex += re.escape(path[idx : match.start()])
-        path_regex += f"(?P<{param_name}>{convertor.regex})"
-        path_format += path[idx : match.start()] + "{" + param_name + "}"
+        path_format += f"{literal}{{{param_name}}}"
+        if _needs_escape(literal) is not None:
+            literal = re.escape(literal)
+        regex += f"{literal}(?P<{param_name}>{convertor.regex})"
         if param_name in param_convertors and param_name not in duplicated_params:
             duplicated_params.append(param_name)
         param_convertors[param_name] = convertor
-        idx = match.end()
 
     if duplicated_params:
         names = ", ".join(duplicated_params)
         ending = "s" if len(duplicated_params) > 1 else ""
         raise ValueError(f"Duplicated param name{ending} {names} at path {path}")
 
-    if is_host:
-        path_regex += re.escape(_strip_port(path[idx:])) + "$"
-        path_format += path[idx:]
-        return re.compile(path_regex, re.IGNORECASE), path_format, param_convertors
-
-    path_regex += re.escape(path[idx:]) + "$"
-    path_format += path[idx:]
-    return re.compile(path_regex), path_format, param_convertors
+    compiled = re.compile(f"{regex}{last}$", flags)
+    return compiled, path_format + parts[-1], param_convertors, parts[0]
 
 
 def _convert_params(
@@ -250,13 +271,24 @@ def _is_plain_callable(endpoint: Any) -> bool:
     """Functions and methods (also behind partials) are request handlers; anything else is ASGI."""
     while isinstance(endpoint, functools.partial):
         endpoint = endpoint.func
-    return inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
+    return isinstance(endpoint, _PLAIN_CALLABLES)
 
 
-def _literal_key(path: str) -> PathKey:
-    """How the router's index files a routed path: exactly, or under the text before a parameter."""
-    param = PARAM_REGEX.search(path)
-    return ("exact", path) if param is None else ("prefix", path[: param.start()])
+# What `inspect.isfunction` and `inspect.ismethod` test, in one call.
+_PLAIN_CALLABLES = (types.FunctionType, types.MethodType)
+
+
+def _filed_under(path: str, prefix: str | None) -> PathKey:
+    """How the router's index files a routed path: exactly, or under the text before a parameter.
+
+    `prefix` is that text, as `_compile_path` returns it (None: the path has no parameter).
+    """
+    if prefix is None:
+        return ("exact", path)
+    if not prefix.endswith("/"):
+        # Cut at the last "/": lookups try the request path up to each of its slashes.
+        prefix = prefix[: prefix.rfind("/") + 1]
+    return ("prefix", prefix)
 
 
 def _match_path(route: Route | WebSocketRoute, scope: Scope, scope_type: str) -> Scope | None:
@@ -312,6 +344,10 @@ class BaseRoute:
         await self.handle(scope, receive, send)
 
 
+# The methods of a function endpoint given none: a constant, so Route can tell it was not given.
+_DEFAULT_METHODS = ("GET",)
+
+
 class Route(BaseRoute):
     """An HTTP route: a path, an endpoint (function or ASGI class) and its methods."""
 
@@ -334,16 +370,21 @@ class Route(BaseRoute):
 
         if _is_plain_callable(endpoint):
             # Functions answer GET by default; ASGI apps (e.g. HTTPEndpoint) take every method.
-            self.app = request_response(endpoint)
+            app = request_response(endpoint)
             if methods is None:
-                methods = ["GET"]
+                methods = _DEFAULT_METHODS
         else:
-            self.app = endpoint
-        self.app = _wrap_middleware(self.app, middleware, max_body_size)
+            app = endpoint
+        if middleware is not None or max_body_size is not None:
+            app = _wrap_middleware(app, middleware, max_body_size)
+        self.app = app
 
         if methods is None:
             self.methods: set[str] | None = None
             self._allow = ""
+        elif methods is _DEFAULT_METHODS:
+            self.methods = {"GET", "HEAD"}
+            self._allow = "GET, HEAD"
         else:
             ordered: list[str] = []
             for method in methods:
@@ -355,8 +396,8 @@ class Route(BaseRoute):
             self.methods = set(ordered)
             self._allow = ", ".join(ordered)
 
-        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
-        self._index_key = (self.path_regex, _literal_key(path))
+        self.path_regex, self.path_format, self.param_convertors, prefix = _compile_path(path)
+        self._index_key = (self.path_regex, _filed_under(path, prefix))
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         child_scope = _match_path(self, scope, "http")
@@ -410,14 +451,11 @@ class WebSocketRoute(BaseRoute):
         self.endpoint = endpoint
         self.name = get_name(endpoint) if name is None else name
 
-        if _is_plain_callable(endpoint):
-            self.app = websocket_session(endpoint)
-        else:
-            self.app = endpoint
-        self.app = _wrap_middleware(self.app, middleware, None)
+        app = websocket_session(endpoint) if _is_plain_callable(endpoint) else endpoint
+        self.app = app if middleware is None else _wrap_middleware(app, middleware, None)
 
-        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
-        self._index_key = (self.path_regex, _literal_key(path))
+        self.path_regex, self.path_format, self.param_convertors, prefix = _compile_path(path)
+        self._index_key = (self.path_regex, _filed_under(path, prefix))
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         child_scope = _match_path(self, scope, "websocket")
@@ -465,10 +503,9 @@ class Mount(BaseRoute):
         self._base_app: ASGIApp = app if app is not None else Router(routes=routes)
         self.app = _wrap_middleware(self._base_app, middleware, max_body_size)
         self.name = name
-        self.path_regex, self.path_format, self.param_convertors = compile_path(
-            self.path + "/{path:path}"
-        )
-        self._index_key = (self.path_regex, _literal_key(self.path + "/{path:path}"))
+        full_path = self.path + "/{path:path}"
+        self.path_regex, self.path_format, self.param_convertors, prefix = _compile_path(full_path)
+        self._index_key = (self.path_regex, _filed_under(full_path, prefix))
         # Without parameters of its own, the only group is the remaining path, used as it is.
         path_convertor = self.param_convertors["path"]
         self._path_only = len(self.param_convertors) == 1 and type(path_convertor) is PathConvertor
@@ -670,9 +707,9 @@ def _path_key(route: BaseRoute) -> PathKey:
         return None
     # The key describes the regex compiled in `__init__`, if the route still uses that one.
     regex = getattr(route, "path_regex", None)
-    stored = getattr(route, "_index_key", None)
+    stored: tuple[Pattern[str], PathKey] | None = getattr(route, "_index_key", None)
     if stored is not None and stored[0] is regex:
-        return cast(PathKey, stored[1])
+        return stored[1]
     return _derived_path_key(route, regex)
 
 
@@ -687,12 +724,12 @@ def _derived_path_key(route: BaseRoute, regex: Any) -> PathKey:
     if type(route).matches is Mount.matches:
         path += "/{path:path}"
     try:
-        expected = compile_path(path)[0]
+        expected, _, _, prefix = _compile_path(path)
     except (AssertionError, ValueError, re.error):
         return None
     if (expected.pattern, expected.flags) != (regex.pattern, regex.flags):
         return None
-    return _literal_key(path)
+    return _filed_under(path, prefix)
 
 
 def _name_key(route: BaseRoute) -> str | None:
@@ -738,7 +775,7 @@ class Router:
         middleware: Sequence[Middleware] | None = None,
         max_body_size: int | None = None,
     ) -> None:
-        self.routes = [] if routes is None else list(routes)
+        self.routes = RouteList(() if routes is None else routes)
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = self.not_found if default is None else default
         self.on_startup: list[Callable[[], Any]] = [] if on_startup is None else list(on_startup)
@@ -770,7 +807,9 @@ class Router:
             self.lifespan_context = lifespan
 
         # Built once: nothing per request but the calls themselves.
-        self.middleware_stack = _wrap_middleware(self.app, middleware, max_body_size)
+        self.middleware_stack: ASGIApp = self.app
+        if middleware is not None or max_body_size is not None:
+            self.middleware_stack = _wrap_middleware(self.app, middleware, max_body_size)
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The default `default`: 404 (or an HTTPException inside an app), close for websockets."""
