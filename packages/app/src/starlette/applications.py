@@ -11,7 +11,6 @@ from starlette._utils import warn_deprecated
 from starlette.datastructures import State, URLPath
 from starlette.exceptions import StarletteDeprecationWarning
 from starlette.middleware import Middleware, _MiddlewareFactory
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
@@ -103,6 +102,9 @@ class Starlette:
         # Subclasses that skip Starlette.__init__ (FastAPI before 0.118) have no max_body_size.
         max_body_size = getattr(self, "max_body_size", None)
         if max_body_size is not None:
+            # Imported here: most apps set no limit of their own.
+            from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+
             middleware.append(Middleware(RequestBodyLimitMiddleware, max_body_size))
 
         app: ASGIApp = self.router

@@ -84,11 +84,31 @@ class RouteList(list[_R]):
 PathKey = tuple[str, str] | None
 
 
-def _merge(found: list[list[_Entry[_R]]]) -> list[_Entry[_R]]:
+# A bucket of the index: one entry alone (most keys name one route), or a list of several.
+_Bucket = _Entry[_R] | list[_Entry[_R]]
+
+
+def _file(table: dict[str, _Bucket[_R]], key: str, entry: _Entry[_R]) -> None:
+    bucket = table.get(key)
+    if bucket is None:
+        table[key] = entry
+    elif type(bucket) is list:
+        bucket.append(entry)
+    else:
+        table[key] = [bucket, entry]  # type: ignore[list-item]
+
+
+def _merge(found: list[_Bucket[_R]]) -> list[_Entry[_R]]:
     """The entries of several buckets, back in route order."""
     if len(found) == 1:
-        return found[0]
-    merged = [entry for bucket in found for entry in bucket]
+        bucket = found[0]
+        return bucket if type(bucket) is list else [bucket]  # type: ignore[list-item]
+    merged: list[_Entry[_R]] = []
+    for bucket in found:
+        if type(bucket) is list:
+            merged += bucket
+        else:
+            merged.append(bucket)  # type: ignore[arg-type]
     merged.sort(key=_by_position)
     return merged
 
@@ -109,10 +129,10 @@ class RouteIndex(Generic[_R]):
         self._routes = routes
         self._path_key = path_key
         self._name_key = name_key
-        self.exact: dict[str, list[_Entry[_R]]] = {}
-        self.prefixed: dict[str, list[_Entry[_R]]] = {}
+        self.exact: dict[str, _Bucket[_R]] = {}
+        self.prefixed: dict[str, _Bucket[_R]] = {}
         self.always: list[_Entry[_R]] = []
-        self.named: dict[str, list[_Entry[_R]]] = {}
+        self.named: dict[str, _Bucket[_R]] = {}
         self.unnamed: list[_Entry[_R]] = []
         # Bounds for the walks below: a long path or name costs no more than the longest key.
         self.longest_prefix = 0
@@ -128,12 +148,7 @@ class RouteIndex(Generic[_R]):
                 always.append(entry)
                 continue
             kind, text = key
-            table = exact if kind == "exact" else prefixed
-            bucket = table.get(text)
-            if bucket is None:
-                table[text] = [entry]
-            else:
-                bucket.append(entry)
+            _file(exact if kind == "exact" else prefixed, text, entry)
         self.longest_prefix = max(map(len, prefixed), default=0)
         self._paths_filed = True
 
@@ -145,11 +160,7 @@ class RouteIndex(Generic[_R]):
             if name is None:
                 unnamed.append(entry)
                 continue
-            bucket = named.get(name)
-            if bucket is None:
-                named[name] = [entry]
-            else:
-                bucket.append(entry)
+            _file(named, name, entry)
         self.longest_name = max(map(len, named), default=0)
         self._names_filed = True
 
@@ -157,7 +168,7 @@ class RouteIndex(Generic[_R]):
         """The routes that may match `path` (with their positions), in route order."""
         if not self._paths_filed:
             self._file_paths()
-        found: list[list[_Entry[_R]]] = []
+        found: list[_Bucket[_R]] = []
         if self.exact:
             hit = self.exact.get(path)
             if hit is not None:
@@ -184,7 +195,7 @@ class RouteIndex(Generic[_R]):
         """The routes that may build a URL for `name` ("mount:child" tries "mount" too)."""
         if not self._names_filed:
             self._file_names()
-        found: list[list[_Entry[_R]]] = []
+        found: list[_Bucket[_R]] = []
         named = self.named
         hit = named.get(name)
         if hit is not None:

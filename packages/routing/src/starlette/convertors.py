@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import decimal
 import math
 import uuid
 from typing import Any, ClassVar, Generic, TypeVar
@@ -88,6 +87,9 @@ class FloatConvertor(Convertor[float]):
         assert not math.isnan(value), "NaN values are not supported"
         assert not math.isinf(value), "Infinite values are not supported"
         assert value >= 0, "Negative floats are not supported"
+        # Imported here: only URL building needs it, and it is a large module to keep loaded.
+        import decimal
+
         # The shortest repr that round-trips, written out without an exponent.
         text = format(decimal.Decimal(repr(abs(value))), "f")  # abs: -0.0 renders as "0"
         if "." in text:

@@ -278,7 +278,7 @@ def _is_plain_callable(endpoint: Any) -> bool:
 _PLAIN_CALLABLES = (types.FunctionType, types.MethodType)
 
 
-def _filed_under(path: str, prefix: str | None) -> PathKey:
+def _filed_under(path: str, prefix: str | None) -> tuple[str, str]:
     """How the router's index files a routed path: exactly, or under the text before a parameter.
 
     `prefix` is that text, as `_compile_path` returns it (None: the path has no parameter).
@@ -397,7 +397,7 @@ class Route(BaseRoute):
             self._allow = ", ".join(ordered)
 
         self.path_regex, self.path_format, self.param_convertors, prefix = _compile_path(path)
-        self._index_key = (self.path_regex, _filed_under(path, prefix))
+        self._index_key = (self.path_regex, *_filed_under(path, prefix))
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         child_scope = _match_path(self, scope, "http")
@@ -455,7 +455,7 @@ class WebSocketRoute(BaseRoute):
         self.app = app if middleware is None else _wrap_middleware(app, middleware, None)
 
         self.path_regex, self.path_format, self.param_convertors, prefix = _compile_path(path)
-        self._index_key = (self.path_regex, _filed_under(path, prefix))
+        self._index_key = (self.path_regex, *_filed_under(path, prefix))
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         child_scope = _match_path(self, scope, "websocket")
@@ -505,7 +505,7 @@ class Mount(BaseRoute):
         self.name = name
         full_path = self.path + "/{path:path}"
         self.path_regex, self.path_format, self.param_convertors, prefix = _compile_path(full_path)
-        self._index_key = (self.path_regex, _filed_under(full_path, prefix))
+        self._index_key = (self.path_regex, *_filed_under(full_path, prefix))
         # Without parameters of its own, the only group is the remaining path, used as it is.
         path_convertor = self.param_convertors["path"]
         self._path_only = len(self.param_convertors) == 1 and type(path_convertor) is PathConvertor
@@ -707,9 +707,10 @@ def _path_key(route: BaseRoute) -> PathKey:
         return None
     # The key describes the regex compiled in `__init__`, if the route still uses that one.
     regex = getattr(route, "path_regex", None)
-    stored: tuple[Pattern[str], PathKey] | None = getattr(route, "_index_key", None)
+    # (regex, kind, text): one flat tuple per route, the smallest way to keep it.
+    stored: tuple[Pattern[str], str, str] | None = getattr(route, "_index_key", None)
     if stored is not None and stored[0] is regex:
-        return stored[1]
+        return (stored[1], stored[2])
     return _derived_path_key(route, regex)
 
 
