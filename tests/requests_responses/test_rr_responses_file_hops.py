@@ -42,6 +42,13 @@ def file_path(tmp_path: Path) -> Path:
     return path
 
 
+class Sent(list[Message]):
+    """A `send` that keeps what it is given."""
+
+    async def __call__(self, message: Message) -> None:
+        self.append(message)
+
+
 @pytest.fixture
 def thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the functions run in worker threads."""
@@ -73,10 +80,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[IO[bytes]]:
 async def test_small_file_is_one_thread_call_and_one_message(
     file_path: Path, thread_calls: list[str], opened: list[IO[bytes]]
 ) -> None:
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
+    sent = send = Sent()
 
     response = FileResponse(file_path, stat_result=os.stat(file_path))
     await response(make_scope(spec_version="2.3"), never_receive, send)
@@ -89,10 +93,7 @@ async def test_small_file_is_one_thread_call_and_one_message(
 async def test_without_stat_result_the_stat_is_one_more_call(
     file_path: Path, thread_calls: list[str]
 ) -> None:
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
+    sent = send = Sent()
 
     await FileResponse(file_path)(make_scope(), never_receive, send)
     assert len(thread_calls) == 2  # os.stat, then the read
@@ -103,10 +104,7 @@ async def test_without_stat_result_the_stat_is_one_more_call(
 async def test_large_file_opens_with_the_first_read_and_closes_with_the_last(
     file_path: Path, thread_calls: list[str], opened: list[IO[bytes]]
 ) -> None:
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
+    sent = send = Sent()
 
     response = FileResponse(file_path, stat_result=os.stat(file_path))
     response.chunk_size = 256
@@ -120,10 +118,7 @@ async def test_large_file_opens_with_the_first_read_and_closes_with_the_last(
 async def test_multipart_ranges_of_a_small_file_are_one_message(
     file_path: Path, thread_calls: list[str]
 ) -> None:
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
+    sent = send = Sent()
 
     response = FileResponse(file_path, stat_result=os.stat(file_path))
     await response(make_scope(range="bytes=0-9,100-109,-10"), never_receive, send)
@@ -191,10 +186,7 @@ async def test_file_is_closed_when_the_response_is_cancelled(
 async def test_bytes_already_read_are_sent_without_a_thread(
     file_path: Path, thread_calls: list[str], opened: list[IO[bytes]]
 ) -> None:
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
+    sent = send = Sent()
 
     response = FileResponse(file_path, stat_result=os.stat(file_path))
     response._content = CONTENT
