@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -62,3 +63,26 @@ def test_url_from_scope_never_takes_an_authority_from_a_bad_host_or_path(
     assert url.username is None
     netloc = url.netloc
     assert netloc in ("10.0.0.1", host.decode("latin-1"))
+
+
+URL_TEXT = st.text(alphabet="ab1:/?#[]@%. -", max_size=12)
+
+
+@given(
+    components=st.dictionaries(
+        st.sampled_from(["scheme", "netloc", "path", "query", "fragment"]),
+        URL_TEXT,
+        min_size=1,
+    )
+)
+def test_url_from_components_spells_what_replace_spells(components: dict[str, Any]) -> None:
+    # URL(**components) builds the string directly; replace() on an empty URL is the reference.
+    def outcome(build: Any) -> tuple[str, str]:
+        try:
+            return "url", str(build())
+        except ValueError as exc:  # urlsplit refuses a malformed IPv6 netloc
+            return "error", str(exc)
+
+    assert outcome(lambda: URL(**components)) == outcome(
+        lambda: URL("").replace(**components).components.geturl()
+    )

@@ -306,3 +306,9 @@ def test_urlpath_make_absolute_url_uses_its_host() -> None:
     path = URLPath("/users", protocol="http", host="api.example.org")
     assert path.host == "api.example.org"
     assert path.make_absolute_url("https://example.org") == "https://api.example.org/users"
+
+
+def test_url_from_components_with_netloc_parts() -> None:
+    url = URL(scheme="https", hostname="::1", port=8443, username="u", path="/x")
+    assert str(url) == "https://u@[::1]:8443/x"
+    assert url.port == 8443

@@ -17,7 +17,7 @@ from collections.abc import (
 from shlex import shlex
 from tempfile import SpooledTemporaryFile
 from typing import Any, BinaryIO, Literal, NamedTuple, TypeVar, overload
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
@@ -112,6 +112,18 @@ def _url_from_scope(scope: Scope) -> str:
     return url
 
 
+_NO_COMPONENTS = SplitResult("", "", "", "", "")
+_SPLIT_FIELDS = frozenset(_NO_COMPONENTS._fields)
+
+
+def _url_from_components(components: dict[str, Any]) -> str:
+    """What `URL("").replace(**components)` spells, without building the URLs in between."""
+    if components.keys() <= _SPLIT_FIELDS:
+        # The split/unsplit round trip is the one `replace` and `components` make.
+        return urlunsplit(urlsplit(urlunsplit(_NO_COMPONENTS._replace(**components))))
+    return URL("").replace(**components).components.geturl()
+
+
 class URL:
     """An immutable URL, parsed lazily; build it from a string, an ASGI scope or components."""
 
@@ -122,7 +134,7 @@ class URL:
             url = _url_from_scope(scope)
         elif components:
             assert not url, 'Cannot set both "url" and "**components".'
-            url = URL("").replace(**components).components.geturl()
+            url = _url_from_components(components)
         self._url = url
 
     @property
