@@ -55,7 +55,7 @@ class ResponseTracker:
 
     The layers that answer exceptions (ServerErrorMiddleware, ExceptionMiddleware, each route)
     must know whether headers went out. Nested layers share the outermost tracker instead of
-    wrapping `send` once each, so a message crosses one wrapper, not three.
+    wrapping `send` once each (see `track`), so a message crosses one wrapper, not three.
     """
 
     __slots__ = ("send", "started")
@@ -68,6 +68,16 @@ class ResponseTracker:
         if message["type"] == "http.response.start":
             self.started = True
         await self.send(message)
+
+
+def track(scope: Scope, send: Send) -> Send:
+    """The `send` to pass on: HTTP sends go through one shared `ResponseTracker`.
+
+    A WebSocket has no "http.response.start" to note: its `send` is passed on as it is.
+    """
+    if type(send) is ResponseTracker or scope["type"] != "http":
+        return send
+    return ResponseTracker(send)
 
 
 async def call_handling_exceptions(
@@ -84,31 +94,33 @@ async def call_handling_exceptions(
     """
     # Read now: a mounted app's ExceptionMiddleware replaces them in the shared scope.
     handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
-    tracker = send if type(send) is ResponseTracker else ResponseTracker(send)
+    send = track(scope, send)
     try:
-        await app(scope, receive, tracker)
+        await app(scope, receive, send)
     except Exception as exc:
-        await handle_exception(exc, handlers, tracker, conn, scope, receive)
+        await handle_exception(exc, handlers, conn, scope, receive, send)
 
 
 async def handle_exception(
     exc: Exception,
     handlers: tuple[ExceptionHandlers, StatusHandlers],
-    tracker: ResponseTracker,
     conn: Request | WebSocket | None,
     scope: Scope,
     receive: Receive,
+    send: Send,
 ) -> None:
     """Answer `exc` with its handler among `handlers`; re-raise it when none is registered.
 
-    Call it from an `except` block: the bare `raise` re-raises the exception being handled.
+    `send` is what `track` returned. Call it from an `except` block: the bare `raise`
+    re-raises the exception being handled.
     """
     handler = find_handler(exc, handlers)
     if handler is None:
         raise
     if conn is None:
-        conn = _connection(scope, receive, tracker.send)
-    await answer_exception(handler, exc, tracker.started, conn, scope, receive, tracker)
+        conn = _connection(scope, receive, send)
+    started = type(send) is ResponseTracker and send.started
+    await answer_exception(handler, exc, started, conn, scope, receive, send)
 
 
 def _connection(scope: Scope, receive: Receive, send: Send) -> Request | WebSocket:

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, cast
 
 from starlette._exception_handler import (
     NO_HANDLERS,
-    ResponseTracker,
+    call_handling_exceptions,
     handle_exception,
+    track,
 )
 from starlette._routing_index import PathKey, RouteIndex, RouteList
 from starlette._utils import get_route_path, is_async_callable, warn_deprecated
@@ -104,12 +105,12 @@ def request_response(
         request = Request(scope, receive, send)
         # call_handling_exceptions, inlined: this runs for every request.
         handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
-        tracker = send if type(send) is ResponseTracker else ResponseTracker(send)
+        send = track(scope, send)
         try:
             response = await f(request)
-            await response(scope, receive, tracker)
+            await response(scope, receive, send)
         except Exception as exc:
-            await handle_exception(exc, handlers, tracker, request, scope, receive)
+            await handle_exception(exc, handlers, request, scope, receive, send)
 
     return app
 
@@ -118,18 +119,12 @@ def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
     """Turn an async `websocket -> None` function into an ASGI app."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        # call_handling_exceptions, inlined. The tracker notes "http.response.start", which a
-        # websocket never sends: the session's messages go straight to the server's `send`.
-        handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
-        if type(send) is ResponseTracker:
-            tracker, send = send, send.send
-        else:
-            tracker = ResponseTracker(send)
         session = WebSocket(scope, receive=receive, send=send)
-        try:
+
+        async def run(scope: Scope, receive: Receive, send: Send) -> None:
             await func(session)
-        except Exception as exc:
-            await handle_exception(exc, handlers, tracker, session, scope, receive)
+
+        await call_handling_exceptions(run, scope, receive, send, session)
 
     return app
 
@@ -236,13 +231,14 @@ def _convert_params(
     match: re.Match[str], param_convertors: dict[str, Convertor[Any]]
 ) -> dict[str, Any] | None:
     """Convert the matched raw values; None when a convertor refuses one (no match, not a 500)."""
+    params = match.groupdict()
     try:
-        return {
-            key: param_convertors[key].convert(value) for key, value in match.groupdict().items()
-        }
+        for key, value in params.items():
+            params[key] = param_convertors[key].convert(value)
     except ValueError:
         # e.g. an integer longer than Python's int/str conversion limit.
         return None
+    return params
 
 
 def _safe_url_path(path: str) -> str:
@@ -298,12 +294,13 @@ def _match_path(route: Route | WebSocketRoute, scope: Scope, scope_type: str) ->
     match = route.path_regex.match(get_route_path(scope))
     if match is None:
         return None
-    matched_params = _convert_params(match, route.param_convertors)
-    if matched_params is None:
+    params = _convert_params(match, route.param_convertors)
+    if params is None:
         return None
-    path_params = dict(scope.get("path_params", {}))
-    path_params.update(matched_params)
-    return {"endpoint": route.endpoint, "path_params": path_params, "route": route}
+    outer = scope.get("path_params")
+    if outer:
+        params = {**outer, **params}
+    return {"endpoint": route.endpoint, "path_params": params, "route": route}
 
 
 def _route_url_path(
@@ -1019,66 +1016,50 @@ class Router:
         partial_scope: Scope = {}
         path: str | None = None
         for _, route in self._candidates(scope):
-            if type(route) is Route:
-                # Route.matches, inlined: every request runs this loop.
+            route_type = type(route)
+            if route_type is Route:
+                # Route.matches, with the route path read once and no Match tuple or child
+                # scope: every request runs this loop.
                 if scope["type"] != "http":
                     continue
                 if path is None:
                     path = get_route_path(scope)
-                match = route.path_regex.match(path)
+                match = route.path_regex.match(path)  # type: ignore[attr-defined]
                 if match is None:
                     continue
-                params: dict[str, Any] = match.groupdict()
+                params = _convert_params(match, route.param_convertors)  # type: ignore[attr-defined]
+                if params is None:
+                    continue
                 if params:
-                    convertors = route.param_convertors
-                    try:
-                        for key, value in params.items():
-                            params[key] = convertors[key].convert(value)
-                    except ValueError:
-                        continue  # e.g. an integer beyond Python's int/str conversion limit
                     static = False
                 outer = scope.get("path_params")
                 if outer:
                     params = {**outer, **params}
-                methods = route.methods
+                endpoint = route.endpoint  # type: ignore[attr-defined]
+                methods = route.methods  # type: ignore[attr-defined]
                 if methods and scope["method"] not in methods:
                     static = False
                     if partial is None:
                         partial = route
                         partial_scope = {
-                            "endpoint": route.endpoint,
+                            "endpoint": endpoint,
                             "path_params": params,
                             "route": route,
                         }
                     continue
-                scope["endpoint"] = route.endpoint
+                # What _match_path builds, written straight into the scope.
+                scope["endpoint"] = endpoint
                 scope["path_params"] = params
                 scope["route"] = route
                 return route, static
-            if type(route) is Mount and route._path_only:
-                # Mount.matches, inlined, for mounts without parameters of their own (the scope
-                # is http or websocket: Router.app answered lifespan itself).
-                if path is None:
-                    path = get_route_path(scope)
-                match = route.path_regex.match(path)
-                if match is None:
-                    continue
-                remaining_path = "/" + match.group("path")
-                root_path = scope.get("root_path", "")
-                outer = scope.get("path_params")
-                scope["path_params"] = dict(outer) if outer else {}
-                if "app_root_path" not in scope:
-                    scope["app_root_path"] = root_path
-                scope["root_path"] = root_path + path[: -len(remaining_path)]
-                scope["endpoint"] = route.app
-                scope["route"] = route
-                return route, static
-            static = False
             matched, child_scope = route.matches(scope)
+            if route_type is not Mount:
+                static = False  # only a Route's or a Mount's answer depends on the path alone
             if matched is Match.FULL:
                 scope.update(child_scope)
                 scope["route"] = route
-                return route, False
+                # A mount with parameters of its own puts them in `path_params`.
+                return route, static and route._path_only  # type: ignore[attr-defined]
             if matched is Match.PARTIAL and partial is None:
                 partial, partial_scope = route, child_scope
         if partial is not None:

@@ -7,7 +7,7 @@ import inspect
 import traceback
 from typing import cast
 
-from starlette._exception_handler import ResponseTracker
+from starlette._exception_handler import ResponseTracker, track
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -83,7 +83,7 @@ class ServerErrorMiddleware:
             await self.app(scope, receive, send)
             return
 
-        tracker = send if type(send) is ResponseTracker else ResponseTracker(send)
+        tracker = cast(ResponseTracker, track(scope, send))  # an HTTP scope: always one
         try:
             await self.app(scope, receive, tracker)
         except Exception as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette._exception_handler import ResponseTracker, handle_exception
+from starlette._exception_handler import handle_exception, track
 from starlette.exceptions import HTTPException, WebSocketException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -69,11 +69,12 @@ class ExceptionMiddleware:
         # the scope is how they find them.
         handlers = (self._exception_handlers, self._status_handlers)
         scope["starlette.exception_handlers"] = handlers
-        tracker = send if type(send) is ResponseTracker else ResponseTracker(send)
+        # call_handling_exceptions without its frame: every request crosses this layer.
+        send = track(scope, send)
         try:
-            await self.app(scope, receive, tracker)
+            await self.app(scope, receive, send)
         except Exception as exc:
-            await handle_exception(exc, handlers, tracker, None, scope, receive)
+            await handle_exception(exc, handlers, None, scope, receive, send)
 
     async def http_exception(self, request: Request, exc: Exception) -> Response:
         """The default `HTTPException` handler: the detail as plain text, plus its headers."""
