@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 import sys
 import warnings
 from collections.abc import Awaitable, Callable, Generator
@@ -96,3 +97,47 @@ def get_route_path(scope: Scope) -> str:
     if path[len(root_path)] == "/":
         return path[len(root_path) :]
     return path
+
+
+# The default port of each URL scheme the family builds URLs for: a URL omits it.
+DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+# host[:port] of a Host header or `:authority`: a bracketed IP literal, or a reg-name (which
+# covers IPv4) of RFC 3986 characters, then an optional port of digits. Anything else
+# ("a@evil.com", "host/../x", "[::1]x", spaces, ...) is malformed and must never reach a URL.
+_HOST_RE = re.compile(
+    r"(\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)(?::([0-9]{1,5}))?"
+)
+
+
+@functools.lru_cache(maxsize=512)
+def parse_host(value: str) -> tuple[str, int | None] | None:
+    """`(host, port)` of a `Host` header value, host lower-cased (IPv6 keeps its brackets) and
+    port `None` when absent; `None` when the value is malformed.
+
+    The only Host parser of the family: URLs built from a scope, `Host` routes and the host
+    middleware all use it, so they cannot disagree about what a host is. Cached, because every
+    request of a site carries one of a few values.
+    """
+    match = _HOST_RE.fullmatch(value)
+    if match is None:
+        return None
+    host, port = match.groups()
+    if host[0] == "[" and not _is_ipv6(host[1:-1]):
+        return None
+    if port is None:
+        return host.lower(), None
+    number = int(port)
+    if number > 65535:
+        return None
+    return host.lower(), number
+
+
+def _is_ipv6(address: str) -> bool:
+    import ipaddress  # only for IPv6 literals, which few requests carry
+
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        return False
+    return True
