@@ -1,10 +1,16 @@
-"""The HTTP helpers of `_utils`: the one Host parser and the default ports."""
+"""The HTTP helpers of `_utils`: the Host parser, default ports, header values, URL paths."""
 
 from __future__ import annotations
 
 import pytest
 
-from starlette._utils import DEFAULT_PORTS, parse_host
+from starlette._utils import (
+    DEFAULT_PORTS,
+    check_header_value,
+    is_ipv6_address,
+    parse_host,
+    quote_path,
+)
 
 
 @pytest.mark.parametrize(
@@ -62,3 +68,64 @@ def test_parse_host_malformed(value: str) -> None:
 
 def test_default_ports() -> None:
     assert DEFAULT_PORTS == {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def test_parse_host_is_cached() -> None:
+    value = "cached.example:8443"
+    assert parse_host(value) is parse_host(value)
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [("::1", True), ("2001:db8::1", True), (":::", False), ("1.2.3.4", False)],
+)
+def test_is_ipv6_address(address: str, expected: bool) -> None:
+    assert is_ipv6_address(address) is expected
+
+
+@pytest.mark.parametrize("value", ["", "text/html; charset=utf-8", "a\tb", "caf\u00e9", "a\x7fb"])
+def test_check_header_value_accepts(value: str) -> None:
+    assert check_header_value(value) is value
+
+
+@pytest.mark.parametrize("value", ["a\r\nSet-Cookie: x=1", "a\nb", "a\rb", "a\x00b"])
+def test_check_header_value_refuses_cr_lf_nul(value: str) -> None:
+    with pytest.raises(
+        ValueError, match=r"^Header value must not contain CR, LF or NUL characters: "
+    ):
+        check_header_value(value)
+    with pytest.raises(ValueError) as info:
+        check_header_value(value, "Content type")
+    assert str(info.value) == f"Content type must not contain CR, LF or NUL characters: {value!r}"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/a/b", "/a/b"),
+        ("", ""),
+        ("/a\\b", "/a%5Cb"),
+        ("//evil.com/x", "/%2Fevil.com/x"),
+        ("/a?b#c", "/a?b#c"),
+        ("*", "*"),
+    ],
+)
+def test_quote_path(path: str, expected: str) -> None:
+    assert quote_path(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "decoded", "authority", "expected"),
+    [
+        ("/a?b#c", True, False, "/a%3Fb%23c"),
+        ("/a?b#c", True, True, "/a%3Fb%23c"),
+        ("//evil.com/x", True, True, "//evil.com/x"),
+        ("//evil.com/x", True, False, "/%2Fevil.com/x"),
+        ("//evil.com/x", False, True, "//evil.com/x"),
+        ("*", True, True, "/*"),
+        ("", True, False, ""),
+        ("/\\evil.com", True, True, "/%5Cevil.com"),
+    ],
+)
+def test_quote_path_options(path: str, decoded: bool, authority: bool, expected: str) -> None:
+    assert quote_path(path, decoded=decoded, authority=authority) == expected

@@ -123,7 +123,7 @@ def parse_host(value: str) -> tuple[str, int | None] | None:
     if match is None:
         return None
     host, port = match.groups()
-    if host[0] == "[" and not _is_ipv6(host[1:-1]):
+    if host[0] == "[" and not is_ipv6_address(host[1:-1]):
         return None
     if port is None:
         return host.lower(), None
@@ -133,7 +133,8 @@ def parse_host(value: str) -> tuple[str, int | None] | None:
     return host.lower(), number
 
 
-def _is_ipv6(address: str) -> bool:
+def is_ipv6_address(address: str) -> bool:
+    """True for an IPv6 address written without brackets (`::1`, `2001:db8::1`)."""
     import ipaddress  # only for IPv6 literals, which few requests carry
 
     try:
@@ -141,3 +142,37 @@ def _is_ipv6(address: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def check_header_value(value: str, what: str = "Header value") -> str:
+    """`value`, unless it holds a CR, LF or NUL: the one rule of every header entry point.
+
+    A CR or LF would let a value start a header of its own (response splitting), and a NUL
+    breaks most parsers. `what` names the value in the `ValueError`.
+    """
+    if "\r" in value or "\n" in value or "\0" in value:
+        raise ValueError(f"{what} must not contain CR, LF or NUL characters: {value!r}")
+    return value
+
+
+def quote_path(path: str, *, decoded: bool = False, authority: bool = False) -> str:
+    """`path` made safe to write into a URL as its path.
+
+    A "\\" is encoded (browsers read it as "/"). A leading "//" is encoded too unless the path
+    follows an authority (`authority=True`): alone, "//evil.com/x" reads as another host. With
+    `decoded=True`, `path` is an ASGI scope's percent-decoded path, so "?" and "#" are encoded
+    (or they would start a query or a fragment) and a path that does not start with "/" (`*`)
+    gains one, or it would run into the host.
+    """
+    if "\\" in path:
+        path = path.replace("\\", "%5C")
+    if decoded:
+        if "?" in path:
+            path = path.replace("?", "%3F")
+        if "#" in path:
+            path = path.replace("#", "%23")
+        if path and path[0] != "/":
+            path = "/" + path
+    if not authority and path.startswith("//"):
+        path = "/%2F" + path[2:]
+    return path
