@@ -140,7 +140,7 @@ def test_https_only_domain_path_same_site_partitioned(test_client_factory: Any) 
     assert set_cookie.startswith("sid=")
     assert set_cookie.endswith(
         "; path=/app; Max-Age=1209600; httponly; samesite=strict; secure; domain=example.com"
-        "; Partitioned"
+        "; partitioned"
     )
     assert client.get("/app").json() == {"session": {"a": 1}}
 
@@ -280,7 +280,6 @@ def test_session_tracks_reads_and_writes() -> None:
         lambda s: s.values(),
         lambda s: s.items(),
         lambda s: s.copy(),
-        lambda s: s.pop("missing", None),
         lambda s: s.setdefault("a", 5),
     ]
     for read in reads:
@@ -314,3 +313,211 @@ def test_missing_itsdangerous(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "starlette.middleware.sessions")
     with pytest.raises(ImportError, match=r'pip install "starlette-middleware\[sessions\]"'):
         importlib.import_module("starlette.middleware.sessions")
+
+
+# Issue 15: what upstream Starlette 1.x sent for the same options (observed as a black box):
+# the attributes after the signed value when setting, and the whole text when clearing.
+UPSTREAM_COOKIES = [
+    (
+        {},
+        "session",
+        "; path=/; Max-Age=1209600; httponly; samesite=lax",
+        "session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax",
+    ),
+    (
+        {"max_age": None},
+        "session",
+        "; path=/; httponly; samesite=lax",
+        "session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax",
+    ),
+    (
+        {"max_age": 100},
+        "session",
+        "; path=/; Max-Age=100; httponly; samesite=lax",
+        "session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax",
+    ),
+    (
+        {"max_age": 0},
+        "session",
+        "; path=/; Max-Age=0; httponly; samesite=lax",
+        "session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax",
+    ),
+    (
+        {"path": "/sub"},
+        "session",
+        "; path=/sub; Max-Age=1209600; httponly; samesite=lax",
+        "session=null; path=/sub; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax",
+    ),
+    (
+        {"same_site": "strict"},
+        "session",
+        "; path=/; Max-Age=1209600; httponly; samesite=strict",
+        "session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=strict",
+    ),
+    (
+        {"same_site": "none"},
+        "session",
+        "; path=/; Max-Age=1209600; httponly; samesite=none",
+        "session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=none",
+    ),
+    (
+        {"https_only": True},
+        "session",
+        "; path=/; Max-Age=1209600; httponly; samesite=lax; secure",
+        "session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT"
+        "; httponly; samesite=lax; secure",
+    ),
+    (
+        {"domain": "example.com"},
+        "session",
+        "; path=/; Max-Age=1209600; httponly; samesite=lax; domain=example.com",
+        "session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT"
+        "; httponly; samesite=lax; domain=example.com",
+    ),
+    (
+        {"partitioned": True},
+        "session",
+        "; path=/; Max-Age=1209600; httponly; samesite=lax; partitioned",
+        "session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT"
+        "; httponly; samesite=lax; partitioned",
+    ),
+    (
+        {"session_cookie": "sid"},
+        "sid",
+        "; path=/; Max-Age=1209600; httponly; samesite=lax",
+        "sid=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax",
+    ),
+    (
+        {
+            "max_age": None,
+            "path": "/p",
+            "same_site": "none",
+            "https_only": True,
+            "domain": "ex.org",
+            "partitioned": True,
+        },
+        "session",
+        "; path=/p; httponly; samesite=none; secure; domain=ex.org; partitioned",
+        "session=null; path=/p; expires=Thu, 01 Jan 1970 00:00:00 GMT"
+        "; httponly; samesite=none; secure; domain=ex.org; partitioned",
+    ),
+]
+
+
+@pytest.mark.parametrize(("options", "name", "attributes", "cleared"), UPSTREAM_COOKIES)
+def test_set_cookie_text_is_upstreams(
+    test_client_factory: Any, options: dict[str, Any], name: str, attributes: str, cleared: str
+) -> None:
+    app = SessionMiddleware(session_app, secret_key="example", **options)
+    response = test_client_factory(app).post("/", json={"a": 1})
+    cookie_name, _, rest = response.headers["set-cookie"].partition("=")
+    value, _, tail = rest.partition(";")
+    assert (cookie_name, ";" + tail) == (name, attributes)
+
+    response = test_client_factory(app, cookies={name: value}).delete("/")
+    assert response.headers["set-cookie"] == cleared
+
+
+def test_signed_value_is_upstreams(
+    test_client_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Upstream 1.x, same secret, data and clock, sent exactly this cookie.
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: 1700000000)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        Request(scope).session.update({"user": "ada", "n": [1, 2], "é": "ü"})
+        await JSONResponse(None)(scope, receive, send)
+
+    response = test_client_factory(SessionMiddleware(app, secret_key="example")).get("/")
+    assert response.headers["set-cookie"] == (
+        "session=eyJ1c2VyIjogImFkYSIsICJuIjogWzEsIDJdLCAiXHUwMGU5IjogIlx1MDBmYyJ9.ZVPxAA"
+        ".ZsIqWFZsURuuXZM0S9cqH_yuvhM; path=/; Max-Age=1209600; httponly; samesite=lax"
+    )
+
+
+def counting_app(action: str) -> ASGIApp:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        session = Request(scope).session
+        if action == "set":
+            session["a"] = 1
+        elif action == "read":
+            session.get("a")
+        await JSONResponse(None)(scope, receive, send)
+
+    return app
+
+
+def test_set_cookie_only_when_the_session_changes(test_client_factory: Any) -> None:
+    setter = test_client_factory(SessionMiddleware(counting_app("set"), secret_key="k"))
+    assert "set-cookie" in setter.post("/").headers
+    # Setting the same value again is a change too (as upstream).
+    assert "set-cookie" in setter.post("/").headers
+
+    app = SessionMiddleware(counting_app("read"), secret_key="k")
+    response = test_client_factory(app, cookies=setter.cookies).get("/")
+    assert "set-cookie" not in response.headers
+    assert response.headers["vary"] == "Cookie"
+
+    app = SessionMiddleware(counting_app("none"), secret_key="k")
+    response = test_client_factory(app, cookies=setter.cookies).get("/")
+    assert "set-cookie" not in response.headers
+    assert "vary" not in response.headers
+
+
+def test_vary_comes_before_set_cookie(test_client_factory: Any) -> None:
+    client = test_client_factory(SessionMiddleware(counting_app("set"), secret_key="k"))
+    names = [name for name, _ in client.get("/").headers.multi_items()]
+    assert names[-2:] == ["vary", "set-cookie"]
+
+
+def test_sliding_expiry_is_opt_in(
+    test_client_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def at(offset: int) -> None:
+        monkeypatch.setattr("itsdangerous.timed.time.time", lambda: 1700000000 + offset)
+
+    at(0)
+    setter = test_client_factory(SessionMiddleware(counting_app("set"), secret_key="k", max_age=60))
+    setter.post("/")
+    at(30)
+    plain = SessionMiddleware(session_app, secret_key="k", max_age=60)
+    response = test_client_factory(plain, cookies=setter.cookies).get("/")
+    assert "set-cookie" not in response.headers
+
+    sliding = SessionMiddleware(session_app, secret_key="k", max_age=60, sliding_expiry=True)
+    client = test_client_factory(sliding, cookies=setter.cookies)
+    response = client.get("/")
+    assert response.json() == {"session": {"a": 1}}
+    assert response.headers["vary"] == "Cookie"
+    assert response.headers["set-cookie"].endswith("; path=/; Max-Age=60; httponly; samesite=lax")
+    at(80)
+    # The re-sent cookie counts from the last request, the first one from when it was set.
+    assert client.get("/").json() == {"session": {"a": 1}}
+    reader = test_client_factory(plain, cookies=setter.cookies)
+    assert reader.get("/").json() == {"session": {}}
+
+    # Re-sent even when the application does not touch the session (then without Vary).
+    untouched = SessionMiddleware(counting_app("none"), secret_key="k", sliding_expiry=True)
+    response = test_client_factory(untouched, cookies=client.cookies).get("/")
+    assert "set-cookie" in response.headers
+    assert "vary" not in response.headers
+    # An empty session is not sent.
+    assert "set-cookie" not in test_client_factory(untouched).get("/").headers
+
+
+def test_pop_of_a_missing_key_is_not_access(test_client_factory: Any) -> None:
+    session = Session({"a": 1})
+    assert session.pop("missing", None) is None
+    assert (session.accessed, session.modified) == (False, False)
+    assert session.pop("a", None) == 1
+    assert (session.accessed, session.modified) == (True, True)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        flash = Request(scope).session.pop("flash", None)
+        await JSONResponse(flash)(scope, receive, send)
+
+    client = test_client_factory(SessionMiddleware(app, secret_key="example"))
+    response = client.get("/")
+    assert response.json() is None
+    assert "vary" not in response.headers
+    assert "set-cookie" not in response.headers

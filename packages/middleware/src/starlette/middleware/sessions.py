@@ -91,10 +91,10 @@ class Session(dict[str, Any]):
         super().clear()
 
     def pop(self, key: str, *args: Any) -> Any:
+        # Popping a missing key (the `flash = session.pop("flash", None)` idiom) changes
+        # nothing, so it is neither a change nor a read.
         if super().__contains__(key):
             self.mark_modified()
-        else:
-            self.mark_accessed()
         return super().pop(key, *args)
 
     def popitem(self) -> tuple[str, Any]:
@@ -122,9 +122,11 @@ class SessionMiddleware:
 
     The cookie holds base64 JSON signed (not encrypted) with `secret_key`: the client can read it
     but not change it. A tampered or expired cookie gives an empty session. The cookie is sent
-    again (refreshing its expiry) on every response while the session is not empty, and cleared
-    when the application empties a session that came with the request. WebSocket connections
-    get the session too, read only: a handshake cannot set a cookie afterwards.
+    when the application changed the session, and cleared when it empties a session that came
+    with the request. With `sliding_expiry=True` (the 0.47 behaviour) it is also sent again on
+    every response while the session is not empty, so `max_age` counts from the last request.
+    WebSocket connections get the session too, read only: a handshake cannot set a cookie
+    afterwards.
     """
 
     def __init__(
@@ -138,8 +140,11 @@ class SessionMiddleware:
         https_only: bool = False,
         domain: str | None = None,
         partitioned: bool = False,
+        *,
+        sliding_expiry: bool = False,
     ) -> None:
         self.app = app
+        self.sliding_expiry = sliding_expiry
         self.signer = itsdangerous.TimestampSigner(str(secret_key))
         self.session_cookie = session_cookie
         self.max_age = max_age
@@ -150,7 +155,7 @@ class SessionMiddleware:
         if domain is not None:
             self.security_flags += f"; domain={domain}"
         if partitioned:
-            self.security_flags += "; Partitioned"
+            self.security_flags += "; partitioned"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -184,23 +189,25 @@ class SessionMiddleware:
 
     def _with_cookie(self, message: Message, session: Any, loaded: bool) -> Message:
         if isinstance(session, Session):
-            accessed = session.accessed
+            accessed, modified = session.accessed, session.modified
             data = dict(dict.items(session))
         else:
             # The application replaced the session with a plain mapping: treat it as changed.
-            accessed = True
+            accessed = modified = True
             data = dict(session)
 
+        if not accessed and not (self.sliding_expiry and data):
+            return message
         headers = MutableHeaders(raw=list(message.get("headers", ())))
-        if data:
-            headers.append("Set-Cookie", self._cookie(data))
-        elif loaded:
-            # The session came with the request and is now empty: delete the cookie.
-            expired = _EXPIRED_COOKIE.format(path=self.path, flags=self.security_flags)
-            headers.append("Set-Cookie", f"{self.session_cookie}={expired}")
         if accessed:
             # The response depends on the session, hence on the Cookie header.
             headers.add_vary_header("Cookie")
+        if data and (modified or self.sliding_expiry):
+            headers.append("Set-Cookie", self._cookie(data))
+        elif modified and loaded:
+            # The session came with the request and is now empty: delete the cookie.
+            expired = _EXPIRED_COOKIE.format(path=self.path, flags=self.security_flags)
+            headers.append("Set-Cookie", f"{self.session_cookie}={expired}")
         return {**message, "headers": headers.raw}
 
     def _cookie(self, data: dict[str, Any]) -> str:
