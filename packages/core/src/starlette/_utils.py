@@ -7,10 +7,13 @@ import inspect
 import re
 import sys
 import warnings
-from collections.abc import Awaitable, Callable, Generator
-from contextlib import AbstractAsyncContextManager, contextmanager
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeGuard, TypeVar
+
+import anyio
+import anyio.abc
 
 from starlette.exceptions import StarletteDeprecationWarning
 from starlette.types import Scope
@@ -35,8 +38,10 @@ def is_async_callable(obj: Any) -> TypeGuard[Callable[..., Awaitable[Any]]]:
     """True for coroutine functions, partials of them, and instances with an async `__call__`."""
     while isinstance(obj, functools.partial):
         obj = obj.func
-    return inspect.iscoroutinefunction(obj) or (
-        callable(obj) and inspect.iscoroutinefunction(obj.__call__)
+    return (
+        inspect.iscoroutinefunction(obj)
+        or _is_mock_coroutine_function(obj)
+        or (callable(obj) and inspect.iscoroutinefunction(obj.__call__))
     )
 
 
@@ -176,3 +181,25 @@ def quote_path(path: str, *, decoded: bool = False, authority: bool = False) -> 
     if not authority and path.startswith("//"):
         path = "/%2F" + path[2:]
     return path
+
+def _is_mock_coroutine_function(obj: Any) -> bool:
+    """True for `create_autospec(coroutine_function)`, which `inspect` misses before 3.13.
+
+    `unittest.mock` marks such objects with asyncio's private `_is_coroutine` sentinel. It only
+    does so after importing asyncio, so a process without asyncio loaded has no such objects.
+    """
+    coroutines = sys.modules.get("asyncio.coroutines")
+    marker = getattr(coroutines, "_is_coroutine", None)
+    return marker is not None and getattr(obj, "_is_coroutine", None) is marker
+
+
+@asynccontextmanager
+async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, None]:
+    """An anyio task group whose exception group of a single exception surfaces as that exception.
+
+    Code written against the 0.x `StreamingResponse` catches the error a task raised, not the
+    `ExceptionGroup` anyio wraps it in; several failures still raise the group.
+    """
+    with collapse_excgroups():
+        async with anyio.create_task_group() as task_group:
+            yield task_group
