@@ -360,3 +360,82 @@ def test_responders_are_importable_and_lazy() -> None:
     # Nothing is allocated until something is compressed.
     assert responder._compressor is None
     assert responder.compressor is responder.compressor
+
+
+# Issue 15: `exclude_content_types` compared as media types, on both sides (as upstream 1.x).
+@pytest.mark.parametrize(
+    ("excluded", "content_type", "compressed"),
+    [
+        (("Application/JSON",), "application/json", False),
+        (("Application/JSON",), "Application/Json; charset=utf-8", False),
+        (("application/json; charset=utf-8",), "application/json", False),
+        (("application/json; charset=utf-8",), "APPLICATION/JSON; charset=latin-1", False),
+        ((" application/json ",), "application/json", False),
+        (("application/json",), "application/problem+json", True),
+        # Only gRPC's `+format` suffix extends an entry (as upstream).
+        (("application/json",), "application/json+ld", True),
+        (("application/grpc",), "application/grpc+proto", False),
+        (("application/grpc",), "application/grpc-web", True),
+        (("TEXT/*",), "text/plain; charset=utf-8", False),
+        (("TEXT/*",), "Text/CSV", False),
+        (("text/*",), "application/json", True),
+        (("", "; charset=utf-8"), "text/plain", True),  # empty entries exclude nothing
+        (("text/event-stream",), "TEXT/EVENT-STREAM; charset=utf-8", False),
+    ],
+)
+@pytest.mark.anyio
+async def test_exclusions_are_normalised(
+    excluded: tuple[str, ...], content_type: str, compressed: bool
+) -> None:
+    response = Response(BODY, headers={"content-type": content_type})
+    app = GZipMiddleware(response_app(response), exclude_content_types=excluded)
+    headers = Headers(raw=(await run(app))[0]["headers"])
+    assert ("content-encoding" in headers) is compressed
+
+
+def test_exclusions_attribute_is_normalised() -> None:
+    excluded = ("Application/JSON; charset=utf-8", " TEXT/* ", "image/png")
+    middleware = GZipMiddleware(response_app(Response(BODY)), exclude_content_types=excluded)
+    assert middleware.exclude_content_types == ("application/json", "text/*", "image/png")
+    responder = GZipResponder(middleware.app, 500, exclude_content_types=excluded)
+    assert responder.exclude_content_types == ("application/json", "text/*", "image/png")
+    assert IdentityResponder(middleware.app, 500).exclude_content_types == (
+        GZipMiddleware(middleware.app).exclude_content_types
+    )
+
+
+@pytest.mark.parametrize("content_length", [True, False])
+@pytest.mark.anyio
+async def test_compressed_response_with_trailers_has_no_content_length(
+    content_length: bool,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"text/plain")]
+        if content_length:
+            headers.append((b"content-length", str(len(BODY)).encode()))
+        await send(
+            {"type": "http.response.start", "status": 200, "trailers": True, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": BODY})
+        await send({"type": "http.response.trailers", "headers": [(b"x-checksum", b"abc")]})
+
+    messages = await run(GZipMiddleware(app))
+    headers = Headers(raw=messages[0]["headers"])
+    assert headers["content-encoding"] == "gzip"
+    assert "content-length" not in headers
+    assert gzip.decompress(messages[1]["body"]) == BODY
+    assert messages[2]["type"] == "http.response.trailers"
+
+
+@pytest.mark.anyio
+async def test_uncompressed_response_with_trailers_keeps_its_content_length() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-length", b"5")]
+        await send(
+            {"type": "http.response.start", "status": 200, "trailers": True, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": b"small"})
+        await send({"type": "http.response.trailers", "headers": []})
+
+    messages = await run(GZipMiddleware(app))
+    assert Headers(raw=messages[0]["headers"])["content-length"] == "5"

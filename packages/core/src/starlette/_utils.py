@@ -203,3 +203,11 @@ async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, 
     with collapse_excgroups():
         async with anyio.create_task_group() as task_group:
             yield task_group
+
+
+def media_type(content_type: str) -> str:
+    """The media type of a `Content-Type` value: lower-cased, parameters and whitespace dropped.
+
+    `"Text/HTML; charset=utf-8"` gives `"text/html"`: what comparisons of content types need.
+    """
+    return content_type.partition(";")[0].strip().lower()

@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import anyio.to_thread
 
+from starlette._utils import media_type
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -60,19 +61,27 @@ def _accepts_gzip(accept_encoding: str) -> bool:
 @functools.lru_cache(maxsize=32)
 def _exclusions(excluded: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
     """The exact media types, and the prefixes (`image/`, `application/grpc+`) that exclude."""
-    exact = frozenset(pattern for pattern in excluded if not pattern.endswith("/*"))
+    exact = frozenset(pattern for pattern in excluded if pattern and not pattern.endswith("/*"))
     wildcards = tuple(pattern[:-1] for pattern in excluded if pattern.endswith("/*"))
-    # `application/grpc+proto` is gRPC too.
-    return exact, wildcards + tuple(pattern + "+" for pattern in exact)
+    # gRPC names its message format after a `+` (`application/grpc+proto`): still gRPC. Other
+    # types are matched exactly, as upstream: `application/ld+json` is not `application/json`.
+    grpc = ("application/grpc+",) if "application/grpc" in exact else ()
+    return exact, wildcards + grpc
+
+
+@functools.lru_cache(maxsize=32)
+def _normalized(content_types: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached: responders are built per request from the middleware's (normalised) tuple.
+    return tuple(map(media_type, content_types))
 
 
 def _is_excluded(content_type: str, excluded: tuple[str, ...]) -> bool:
-    media_type = content_type.partition(";")[0].strip().lower()
-    if not media_type:
+    response_type = media_type(content_type)
+    if not response_type:
         return False
     # Matched against sets and prefix tuples built once per pattern list, not pattern by pattern.
     exact, prefixes = _exclusions(tuple(excluded))
-    return media_type in exact or media_type.startswith(prefixes)
+    return response_type in exact or response_type.startswith(prefixes)
 
 
 class GZipMiddleware:
@@ -96,7 +105,8 @@ class GZipMiddleware:
         self.minimum_size = minimum_size
         self.compresslevel = compresslevel
         self.thread_minimum_size = thread_minimum_size
-        self.exclude_content_types = tuple(t.lower() for t in exclude_content_types)
+        # Compared as media types: `Application/JSON; charset=utf-8` means `application/json`.
+        self.exclude_content_types = _normalized(tuple(exclude_content_types))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -139,7 +149,7 @@ class IdentityResponder:
     ) -> None:
         self.app = app
         self.minimum_size = minimum_size
-        self.exclude_content_types = exclude_content_types
+        self.exclude_content_types = _normalized(tuple(exclude_content_types))
         self.send: Send = unattached_send
         self.initial_message: Message | None = None
         self.encoding = False
@@ -194,7 +204,9 @@ class IdentityResponder:
             self.encoding = True
             headers["Content-Encoding"] = self.content_encoding
             body = await self._compress(body, more_body=more_body)
-            if more_body:
+            if more_body or start.get("trailers", False):
+                # The length is unknown yet, or the server will send the body chunked to make
+                # room for the trailers: a Content-Length would contradict either.
                 del headers["Content-Length"]
             else:
                 headers["Content-Length"] = str(len(body))
