@@ -15,6 +15,13 @@ is the median over pairs of upstream's batch over ours next to it (see `summary`
 also has each side's median. Import time is measured in fresh processes, alternating sides,
 `IMPORTS` each. Peak RSS is each worker's `ru_maxrss` once every scenario ran in both.
 `--control` runs upstream on both sides: every ratio should read 1.00, the spread is the noise.
+
+Peers: the scenarios of `peer_requests.PEER_SCENARIOS` are also ported to Falcon and BlackSheep
+(`peers/`), each installed into a virtual environment of its own (`benchmarks/.venv-falcon`,
+`benchmarks/.venv-blacksheep`). For those scenarios all four sides take turns, batch by batch,
+and before anything is measured every side must answer each with the same status and body.
+"ours/peer" is our minimum over the fastest peer's (below 1.0: we are faster). `--no-peers`
+measures against upstream only.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
+from peer_requests import PEER_SCENARIOS
+
 HERE = Path(__file__).resolve().parent
 UPSTREAM_VENV = HERE / ".venv-upstream"
 UPSTREAM_REQUIREMENTS = [
@@ -39,6 +48,12 @@ UPSTREAM_REQUIREMENTS = [
     "pyyaml",
     "httpx",
 ]
+# Each peer: its requirements (pinned, so runs compare) and its scenario file.
+PEERS = {
+    "falcon": (["falcon==4.4.0"], HERE / "peers" / "falcon_scenarios.py"),
+    "blacksheep": (["blacksheep==2.6.4"], HERE / "peers" / "blacksheep_scenarios.py"),
+}
+SCENARIOS = HERE / "scenarios.py"
 IMPORT_PROBE = (
     "import time; t = time.perf_counter(); import starlette.applications; "
     "print(time.perf_counter() - t)"
@@ -53,30 +68,35 @@ def python_of(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def ensure_upstream() -> Path:
-    python = python_of(UPSTREAM_VENV)
+def ensure_venv(venv: Path, requirements: list[str]) -> Path:
+    """The python of `venv`, made with `requirements` on first use (never the workspace)."""
+    python = python_of(venv)
     if not python.exists():
         env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
         env.pop("VIRTUAL_ENV", None)
         uv = [sys.executable, "-m", "uv"]
         subprocess.run(
-            [*uv, "venv", "--quiet", "--python", sys.executable, UPSTREAM_VENV], check=True, env=env
+            [*uv, "venv", "--quiet", "--python", sys.executable, venv], check=True, env=env
         )
         subprocess.run(
-            [*uv, "pip", "install", "--quiet", "--python", python, *UPSTREAM_REQUIREMENTS],
+            [*uv, "pip", "install", "--quiet", "--python", python, *requirements],
             check=True,
             env=env,
         )
     return python
 
 
+def ensure_upstream() -> Path:
+    return ensure_venv(UPSTREAM_VENV, UPSTREAM_REQUIREMENTS)
+
+
 class Worker:
     """One side's `scenarios.py --worker` process, spoken to in JSON lines."""
 
-    def __init__(self, side: str, python: Path, cpu: int | None) -> None:
+    def __init__(self, side: str, python: Path, cpu: int | None, script: Path = SCENARIOS) -> None:
         self.side = side
         self.process = subprocess.Popen(
-            [str(python), str(HERE / "scenarios.py"), "--worker"],
+            [str(python), str(script), "--worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -112,11 +132,14 @@ class Worker:
         self.process.wait()
 
 
-def turns(sides: list[str], pairs: int) -> list[str]:
-    """A, B, B, A, A, B, ...: each pair flips which side goes first."""
+def turns(sides: list[str], rounds: int) -> list[str]:
+    """A, B, B, A, ...: each round reverses the one before; every two rounds the order rotates,
+    so with more than two sides each takes every place in turn."""
     order: list[str] = []
-    for i in range(pairs):
-        order += sides if i % 2 == 0 else sides[::-1]
+    for i in range(rounds):
+        shift = (i // 2) % len(sides)
+        rotated = sides[shift:] + sides[:shift]
+        order += rotated if i % 2 == 0 else rotated[::-1]
     return order
 
 
@@ -139,6 +162,17 @@ def summary(samples: dict[str, list[float]]) -> dict[str, Any]:
     row["ratio"] = row["upstream_us"] / row["ours_us"]
     row["median_ratio"] = row["upstream_median_us"] / row["ours_median_us"]
     row["paired_ratio"] = statistics.median(b / a for a, b in zip(ours, upstream, strict=True))
+    peers = [side for side in PEERS if side in samples]
+    if peers:
+        for side in peers:
+            row[f"{side}_us"] = min(samples[side])
+            row[f"{side}_median_us"] = statistics.median(samples[side])
+        fastest = min(peers, key=lambda side: row[f"{side}_us"])
+        row["fastest_peer"] = fastest
+        row["ours_over_peer"] = row["ours_us"] / row[f"{fastest}_us"]
+        # Per round: ours over the fastest peer batch of that same round.
+        rounds = zip(ours, *(samples[side] for side in peers), strict=True)
+        row["paired_ours_over_peer"] = statistics.median(r[0] / min(r[1:]) for r in rounds)
     return row
 
 
@@ -168,13 +202,34 @@ def compare_imports(sides: dict[str, Path], samples: int) -> dict[str, Any]:
 
 
 def print_table(rows: list[dict[str, Any]], peak: dict[str, int]) -> None:
-    print(f"\n{'scenario':<22}{'ours µs':>11}{'upstream µs':>13}{'upstream/ours':>15}{'paired':>9}")
+    head = f"\n{'scenario':<22}{'ours µs':>10}{'upstream µs':>13}{'upstream/ours':>15}{'paired':>9}"
+    peer_head = "".join(f"{side + ' µs':>15}" for side in PEERS)
+    print(f"{head}{peer_head}{'ours/peer':>11}{'paired':>9}")
     for row in rows:
-        print(
-            f"{row['scenario']:<22}{row['ours_us']:>11.1f}{row['upstream_us']:>13.1f}"
+        line = (
+            f"{row['scenario']:<22}{row['ours_us']:>10.1f}{row['upstream_us']:>13.1f}"
             f"{row['ratio']:>14.2f}x{row['paired_ratio']:>8.2f}x"
         )
-    print(f"{'peak RSS (MiB)':<22}{peak['ours'] / 1024:>11.1f}{peak['upstream'] / 1024:>13.1f}")
+        if "fastest_peer" in row:
+            line += "".join(f"{row[f'{side}_us']:>15.1f}" for side in PEERS if f"{side}_us" in row)
+            line += f"{row['ours_over_peer']:>10.2f}x{row['paired_ours_over_peer']:>8.2f}x"
+        print(line)
+    rss = "".join(f"{peak[side] / 1024:>15.1f}" for side in PEERS if side in peak)
+    print(
+        f"{'peak RSS (MiB)':<22}{peak['ours'] / 1024:>10.1f}{peak['upstream'] / 1024:>13.1f}{rss}"
+    )
+
+
+def check_answers(workers: dict[str, Worker], names: list[str]) -> None:
+    """Every side answers each scenario it runs with the status and body ours answers."""
+    for name in names:
+        ours = workers["ours"].ask(scenario=name, probe=True)
+        for side, worker in workers.items():
+            if (
+                name in worker.scenarios
+                and (theirs := worker.ask(scenario=name, probe=True)) != ours
+            ):
+                raise SystemExit(f"scenario {name}: {side} answered {theirs}, ours {ours}")
 
 
 def parse_options() -> argparse.Namespace:
@@ -195,6 +250,11 @@ def parse_options() -> argparse.Namespace:
         "--control",
         action="store_true",
         help="run upstream on both sides: every ratio should read 1.00, the spread is the noise",
+    )
+    parser.add_argument(
+        "--no-peers",
+        action="store_true",
+        help="measure against upstream only, not Falcon/BlackSheep",
     )
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     return parser.parse_args()
@@ -232,15 +292,31 @@ def main() -> int:
     cpu = None if options.cpu < 0 else options.cpu
     upstream = ensure_upstream()
     sides = {"ours": upstream if options.control else Path(sys.executable), "upstream": upstream}
-    for python in set(sides.values()):
+    peers = (
+        {}
+        if options.no_peers or options.control
+        else {
+            side: (ensure_venv(HERE / f".venv-{side}", requirements), script)
+            for side, (requirements, script) in PEERS.items()
+        }
+    )
+    for python in {*sides.values(), *(python for python, _ in peers.values())}:
         precompile(python)
     workers = {side: Worker(side, python, cpu) for side, python in sides.items()}
+    workers.update(
+        {side: Worker(side, python, cpu, script) for side, (python, script) in peers.items()}
+    )
     try:
         if workers["ours"].scenarios != workers["upstream"].scenarios:
             raise SystemExit("the two workers built different scenarios")
+        for side in peers:
+            if workers[side].scenarios != list(PEER_SCENARIOS):
+                raise SystemExit(f"{side} built {workers[side].scenarios}, not {PEER_SCENARIOS}")
+        check_answers(workers, list(PEER_SCENARIOS))
         rows = []
         for name in workers["ours"].scenarios:
-            rows.append(compare(workers, name, samples, options.batch_ms))
+            runs = {side: w for side, w in workers.items() if name in w.scenarios}
+            rows.append(compare(runs, name, samples, options.batch_ms))
             print(f"{name}: {rows[-1]['ratio']:.2f}x", file=sys.stderr)
         peak = {side: worker.ask(rss=True)["peak_rss_kib"] for side, worker in workers.items()}
     finally:

@@ -2,30 +2,24 @@
 
 The same file runs under this workspace and under upstream Starlette (in its own virtual
 environment). The ASGI app is called in-process (no server, no sockets), so what is measured is
-the framework's own work.
+the framework's own work; timing and the worker protocol are `harness.py`'s.
 
-- `python scenarios.py [--quick]` measures every scenario in turn and prints one JSON object:
-  microseconds per operation (best batch) for each scenario and the peak RSS of the process.
-- `python scenarios.py --worker` is what `run.py` starts, once per side: it builds every scenario
-  once, checks each answers as expected, prints `{"scenarios": [names]}` and then answers JSON
-  lines on stdin, one line each on stdout, until stdin closes:
-  `{"scenario": name, "calibrate": true}` -> `{"us": estimated microseconds per operation}`,
-  `{"scenario": name, "batch": n}` -> `{"us": microseconds per operation over n operations}`,
-  `{"rss": true}` -> `{"peak_rss_kib": ru_maxrss}`.
+The scenarios named in `PEER_SCENARIOS` are also ported to Falcon and BlackSheep
+(`peers/*_scenarios.py`): the same requests, answered with the same status and body, which
+`run.py` checks before it measures.
+
+- `python scenarios.py [--quick]` measures every scenario in turn and prints one JSON object.
+- `python scenarios.py --worker` is what `run.py` starts (see `harness.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import gc
-import json
 import os
-import resource
-import sys
-import tempfile
-import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import IO, Any
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from harness import ASGI, Call, Operation, Probe, build_calls, check, http_scope, main
+from peer_requests import peer_call
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -44,73 +38,6 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 Scope = dict[str, Any]
-ASGI = Callable[[Scope, Any, Any], Awaitable[None]]
-Operation = Callable[[], Awaitable[Any]]
-
-
-def http_scope(
-    path: str,
-    method: str = "GET",
-    query: bytes = b"",
-    headers: list[tuple[bytes, bytes]] | None = None,
-) -> Scope:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": query,
-        "headers": [(b"host", b"example.com"), *(headers or [])],
-        "client": ("127.0.0.1", 50000),
-        "server": ("example.com", 80),
-        "extensions": {},
-        "state": {},
-    }
-
-
-class Call:
-    """One request: a fresh scope, a receive giving the body then waiting, a counting send."""
-
-    __slots__ = ("app", "body", "scope")
-
-    def __init__(self, app: ASGI, scope: Scope, body: bytes = b"") -> None:
-        self.app, self.scope, self.body = app, scope, body
-
-    async def run(self) -> int:
-        scope = dict(self.scope)
-        scope["headers"] = list(self.scope["headers"])
-        scope["state"] = {}
-        sent_body = False
-        status = 0
-        size = 0
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent_body
-            if not sent_body:
-                sent_body = True
-                return {"type": "http.request", "body": self.body, "more_body": False}
-            await asyncio.Event().wait()  # the client never disconnects
-            raise AssertionError("unreachable")
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status, size
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                size += len(message.get("body", b""))
-
-        await self.app(scope, receive, send)
-        return status
-
-
-def check(status: int, expected: int, name: str) -> None:
-    if status != expected:
-        raise SystemExit(f"scenario {name}: status {status}, expected {expected}")
-
 
 # --- endpoints ------------------------------------------------------------------------------
 
@@ -130,6 +57,15 @@ async def item(request: Request) -> Response:
 async def form_endpoint(request: Request) -> Response:
     form = await request.form()
     return JSONResponse({"fields": len(form)})
+
+
+async def form_echo(request: Request) -> Response:
+    form = await request.form()
+    return JSONResponse(dict(form))
+
+
+async def user_only(request: Request) -> Response:
+    return JSONResponse({"id": request.path_params["user_id"]})
 
 
 async def json_endpoint(request: Request) -> Response:
@@ -172,27 +108,51 @@ async def bare_asgi(scope: Scope, receive: Any, send: Any) -> None:
 # --- scenarios ------------------------------------------------------------------------------
 
 
+def nested_with_parameter() -> Starlette:
+    """`/api/v1/users/{user_id}`: three mounts, each with a sibling, the parameter below them."""
+    users = [Route("/", hello), Route("/{user_id:int}", user_only)]
+    v1 = [Route("/status", hello), Mount("/users", routes=users)]
+    api = [Route("/health", hello), Mount("/v1", routes=v1)]
+    return Starlette(routes=[Route("/", hello), Mount("/api", routes=api)])
+
+
+def peer_apps() -> dict[str, ASGI]:
+    """The application each peer scenario calls (the peers build theirs alike)."""
+    body_app = Starlette(
+        routes=[
+            Route("/form3", form_echo, methods=["POST"]),
+            Route("/json", json_endpoint, methods=["POST"]),
+        ]
+    )
+    return {
+        "hello": Starlette(routes=[Route("/", hello)]),
+        "json_path_param": Starlette(routes=[Route("/users/{user_id:int}", user_detail)]),
+        "last_of_200": Starlette(routes=many_routes(200)),
+        "nested_mounts_param": nested_with_parameter(),
+        "middleware_stack": Starlette(
+            routes=[Route("/", hello)],
+            middleware=[
+                Middleware(TrustedHostMiddleware, allowed_hosts=["example.com"]),
+                Middleware(CORSMiddleware, allow_origins=["https://example.org"]),
+                Middleware(GZipMiddleware, minimum_size=500),
+            ],
+        ),
+        "form_3_fields": body_app,
+        "json_body": body_app,
+        "not_found_50": Starlette(routes=many_routes(50)),
+    }
+
+
 def request_scenarios(tmpdir: str) -> dict[str, tuple[Call, int]]:
-    hello_app = Starlette(routes=[Route("/", hello)])
-    json_app = Starlette(routes=[Route("/users/{user_id:int}", user_detail)])
     apps = {n: Starlette(routes=many_routes(n)) for n in (10, 100, 1000)}
     nested = Starlette(
         routes=[
             Mount("/a", routes=[Mount("/b", routes=[Mount("/c", routes=[Route("/d", hello)])])])
         ]
     )
-    stack = Starlette(
-        routes=[Route("/", hello)],
-        middleware=[
-            Middleware(TrustedHostMiddleware, allowed_hosts=["example.com"]),
-            Middleware(CORSMiddleware, allow_origins=["https://example.org"]),
-            Middleware(GZipMiddleware, minimum_size=500),
-        ],
-    )
     body_app = Starlette(
         routes=[
             Route("/form", form_endpoint, methods=["POST"]),
-            Route("/json", json_endpoint, methods=["POST"]),
             Route("/stream", stream_endpoint),
         ]
     )
@@ -206,35 +166,19 @@ def request_scenarios(tmpdir: str) -> dict[str, tuple[Call, int]]:
     file_app = Starlette(routes=[Route("/file", file_endpoint)])
 
     form_body = "&".join(f"field{i}=value{i}" for i in range(10)).encode()
-    json_body = json.dumps({f"key{i}": list(range(10)) for i in range(10)}).encode()
     form_headers = [(b"content-type", b"application/x-www-form-urlencoded")]
-    json_headers = [(b"content-type", b"application/json")]
     last = "/api/v1/resource{}/42"
+    peers = {name: peer_call(app, name) for name, app in peer_apps().items()}
     return {
         "bare_asgi": (Call(bare_asgi, http_scope("/")), 200),
-        "hello": (Call(hello_app, http_scope("/")), 200),
-        "json_path_param": (Call(json_app, http_scope("/users/42", query=b"q=search")), 200),
+        **peers,
         "last_of_10": (Call(apps[10], http_scope(last.format(9))), 200),
         "last_of_100": (Call(apps[100], http_scope(last.format(99))), 200),
         "last_of_1000": (Call(apps[1000], http_scope(last.format(999))), 200),
         "not_found_1000": (Call(apps[1000], http_scope("/nowhere/at/all")), 404),
         "nested_mounts": (Call(nested, http_scope("/a/b/c/d")), 200),
-        "middleware_stack": (
-            Call(
-                stack,
-                http_scope(
-                    "/",
-                    headers=[(b"origin", b"https://example.org"), (b"accept-encoding", b"gzip")],
-                ),
-            ),
-            200,
-        ),
         "urlencoded_form": (
             Call(body_app, http_scope("/form", "POST", headers=form_headers), form_body),
-            200,
-        ),
-        "json_body": (
-            Call(body_app, http_scope("/json", "POST", headers=json_headers), json_body),
             200,
         ),
         "file_1mib": (Call(file_app, http_scope("/file")), 200),
@@ -283,12 +227,9 @@ def websocket_echo(app: ASGI) -> Callable[[], Awaitable[list[str]]]:
     return run
 
 
-async def build(tmpdir: str) -> dict[str, Operation]:
+async def build(tmpdir: str) -> tuple[dict[str, Operation], dict[str, Probe]]:
     """Every scenario as an operation to repeat, each checked once to answer as expected."""
-    operations: dict[str, Operation] = {}
-    for name, (call, expected) in request_scenarios(tmpdir).items():
-        check(await call.run(), expected, name)
-        operations[name] = call.run
+    operations, probes = await build_calls(request_scenarios(tmpdir))
 
     app = Starlette(routes=many_routes(1000))
 
@@ -311,103 +252,8 @@ async def build(tmpdir: str) -> dict[str, Operation]:
         check(await Call(fresh, http_scope("/api/v1/resource0/1")).run(), 200, "startup")
 
     operations["startup_100_routes"] = startup
-    return operations
-
-
-# --- timing ---------------------------------------------------------------------------------
-
-
-async def timed_batch(operation: Operation, n: int) -> float:
-    """Microseconds per operation over `n` back-to-back runs.
-
-    Garbage is collected before, and the collector is off during the batch, so a collection
-    triggered by earlier work never lands inside one side's measurement.
-    """
-    gc.collect()
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        for _ in range(n):
-            await operation()
-        elapsed = time.perf_counter() - start
-    finally:
-        gc.enable()
-    return elapsed / n * 1e6
-
-
-async def calibrate(operation: Operation) -> float:
-    """Estimated microseconds per operation, after a warm-up; costs a few tens of ms."""
-    for _ in range(20):
-        await operation()
-    n = 1
-    # Grow the batch until it lasts 2 ms, so the clock's resolution does not matter.
-    while (per_op := await timed_batch(operation, n)) * n < 2000:
-        n *= 2
-    return min([per_op] + [await timed_batch(operation, n) for _ in range(2)])
-
-
-async def measure(operation: Operation, budget: float, batch_seconds: float) -> float:
-    """Best microseconds per operation over batches of about `batch_seconds`, for `budget` s."""
-    n = max(1, round(batch_seconds * 1e6 / await calibrate(operation)))
-    best = float("inf")
-    deadline = time.perf_counter() + budget
-    while time.perf_counter() < deadline:
-        best = min(best, await timed_batch(operation, n))
-    return best
-
-
-# --- entry points ---------------------------------------------------------------------------
-
-
-async def standalone(quick: bool) -> dict[str, float]:
-    budget = 0.3 if quick else 1.5
-    with tempfile.TemporaryDirectory() as tmpdir:
-        operations = await build(tmpdir)
-        return {name: await measure(op, budget, 0.02) for name, op in operations.items()}
-
-
-def answer(command: dict[str, Any], operations: dict[str, Operation], loop: Any) -> Any:
-    if command.get("rss"):
-        return {"peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
-    operation = operations[command["scenario"]]
-    if command.get("calibrate"):
-        return {"us": loop.run_until_complete(calibrate(operation))}
-    return {"us": loop.run_until_complete(timed_batch(operation, int(command["batch"])))}
-
-
-def serve(commands: Iterable[str], out: IO[str]) -> None:
-    """Worker mode: build once, then answer one JSON line per command line."""
-    # One loop for the whole life of the worker; stdin is read between batches, outside it.
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        with tempfile.TemporaryDirectory() as tmpdir:
-            operations = loop.run_until_complete(build(tmpdir))
-            # Everything built so far lives to the end: keep it out of every later collection.
-            gc.collect()
-            gc.freeze()
-            out.write(json.dumps({"scenarios": list(operations)}) + "\n")
-            out.flush()
-            for line in commands:
-                out.write(json.dumps(answer(json.loads(line), operations, loop)) + "\n")
-                out.flush()
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
-
-
-def worker() -> None:
-    # The protocol gets a private copy of stdout; anything the framework prints goes to stderr.
-    out = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    serve(sys.stdin, out)
+    return operations, probes
 
 
 if __name__ == "__main__":
-    if "--worker" in sys.argv:
-        worker()
-    else:
-        results = asyncio.run(standalone("--quick" in sys.argv))
-        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(json.dumps({"results": results, "peak_rss_kib": peak_kib}))
+    main(build)
