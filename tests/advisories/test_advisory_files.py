@@ -77,15 +77,17 @@ async def test_range_header_with_thousands_of_ranges_is_bounded(tmp_path: Path) 
         return [(b"range", ("bytes=" + ",".join(specs)).encode())]
 
     started = time.monotonic()
-    # 50 000 copies of the whole file, merged into one: the body is the file, once.
-    status, body = await call(app, b"/", ranges(["0-"] * 50_000))
+    # More than 100 ranges are not even parsed: the whole file, once, with a 200 (as 1.x does).
+    for specs in (
+        ["0-"] * 50_000,
+        [f"{i}-{i + 10}" for i in range(5_000)],
+        [f"{2 * i}-{2 * i}" for i in range(5_000)],
+    ):
+        status, body = await call(app, b"/", ranges(specs))
+        assert (status, body) == (200, content)
+    # Up to 100 overlapping ranges merge: the body is the file, once.
+    status, body = await call(app, b"/", ranges(["0-"] * 100))
     assert (status, body) == (206, content)
-    # Thousands of overlapping slices merge too.
-    status, body = await call(app, b"/", ranges([f"{i}-{i + 10}" for i in range(5_000)]))
-    assert (status, body) == (206, content[:5_010])
-    # Thousands of disjoint ranges are refused outright.
-    status, body = await call(app, b"/", ranges([f"{2 * i}-{2 * i}" for i in range(5_000)]))
-    assert (status, body) == (400, b"Malformed range header: more than 100 ranges.")
     # A generous bound: quadratic merging of these headers would take minutes.
     assert time.monotonic() - started < 20
 

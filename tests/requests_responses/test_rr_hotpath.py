@@ -294,7 +294,8 @@ async def test_streaming_closes_a_generator_stopped_early() -> None:
         if message.get("body") == b"a":
             raise OSError("client gone")
 
-    await StreamingResponse(chunks())(scope_24(), no_receive, failing_send)
+    with pytest.raises(ClientDisconnect):
+        await StreamingResponse(chunks())(scope_24(), no_receive, failing_send)
     assert cleaned == ["closed"]
 
 

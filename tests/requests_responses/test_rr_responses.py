@@ -15,6 +15,7 @@ import pytest
 
 from starlette.background import BackgroundTask
 from starlette.datastructures import URL, MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.responses import (
     HTMLResponse,
     JSONResponse,
@@ -554,8 +555,12 @@ async def test_streaming_listens_with_default_spec_version() -> None:
     assert sent[-1]["more_body"] is False
 
 
-async def test_streaming_stops_quietly_when_send_raises_oserror() -> None:
+@pytest.mark.parametrize("spec_version", ["2.4", "2.3"])
+async def test_streaming_raises_client_disconnect_when_send_raises_oserror(
+    spec_version: str,
+) -> None:
     produced: list[int] = []
+    ran: list[str] = []
 
     async def endless() -> AsyncIterator[bytes]:
         while True:
@@ -566,11 +571,16 @@ async def test_streaming_stops_quietly_when_send_raises_oserror() -> None:
         if message["type"] == "http.response.body":
             raise OSError("client gone")
 
-    async def receive() -> Message:  # pragma: no cover
-        raise AssertionError
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover
 
-    await StreamingResponse(endless())(make_scope(spec_version="2.4"), receive, send)
+    response = StreamingResponse(endless(), background=BackgroundTask(ran.append, "background"))
+    with pytest.raises(ClientDisconnect) as info:
+        await response(make_scope(spec_version=spec_version), receive, send)
+    assert isinstance(info.value.__cause__, OSError)
     assert produced == [1]
+    assert ran == []  # the response was never delivered: no background tasks
 
 
 async def test_streaming_oserror_from_the_iterator_is_not_swallowed() -> None:
@@ -660,7 +670,8 @@ async def test_streaming_generator_cleanup_runs_when_client_goes_away() -> None:
     async def receive() -> Message:  # pragma: no cover
         raise AssertionError
 
-    await StreamingResponse(chunks())(make_scope(), receive, send)
+    with pytest.raises(ClientDisconnect):
+        await StreamingResponse(chunks())(make_scope(), receive, send)
     assert cleaned == [True]
 
 

@@ -189,9 +189,22 @@ async def test_head_request_sends_headers_only(file_path: Path) -> None:
 
 
 async def test_method_argument_head_sends_headers_only(file_path: Path) -> None:
-    result = await call(FileResponse(file_path, method="head"))
+    with pytest.warns(DeprecationWarning, match="not used") as record:
+        response = FileResponse(file_path, method="head")
+    result = await call(response)
     assert result.status == 200
     assert result.body == b""
+    # Upstream's text and category, attributed to the module as upstream's is.
+    [warning] = record
+    assert warning.category is DeprecationWarning
+    assert str(warning.message) == "The 'method' parameter is not used, and it will be removed."
+    assert warning.filename.endswith("responses.py")
+
+
+async def test_method_argument_get_sends_the_body(file_path: Path) -> None:
+    with pytest.warns(DeprecationWarning, match="'method' parameter"):
+        response = FileResponse(file_path, method="GET")
+    assert (await call(response)).body == CONTENT
 
 
 async def test_missing_file_raises_runtime_error(tmp_path: Path) -> None:
@@ -227,7 +240,7 @@ async def test_file_deleted_after_stat_raises_before_sending(file_path: Path) ->
     assert sent == []
 
 
-async def test_file_shorter_than_its_stat_ends_early(file_path: Path) -> None:
+async def test_whole_file_shorter_than_its_stat_ends_early(file_path: Path) -> None:
     response = FileResponse(file_path, stat_result=os.stat(file_path))
     file_path.write_bytes(CONTENT[:300])  # the file shrank after it was stat'ed
     response.chunk_size = 128
@@ -315,21 +328,28 @@ async def test_stops_sending_when_client_disconnects_before_spec_2_4(file_path: 
     assert sent[-1] == {"type": "background"}
 
 
-async def test_stops_quietly_when_send_raises_oserror(file_path: Path) -> None:
+@pytest.mark.parametrize("spec_version", ["2.4", "2.3"])
+async def test_send_oserror_is_reraised_and_skips_the_background(
+    file_path: Path, spec_version: str
+) -> None:
     attempts: list[int] = []
+    ran: list[str] = []
 
     async def send(message: Message) -> None:
         if message["type"] == "http.response.body":
             attempts.append(len(message["body"]))
             raise OSError("connection reset")
 
-    async def receive() -> Message:  # pragma: no cover
-        raise AssertionError
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover
 
-    response = FileResponse(file_path)
+    response = FileResponse(file_path, background=BackgroundTask(ran.append, "background"))
     response.chunk_size = 16
-    await response(make_scope(spec_version="2.4"), receive, send)
+    with pytest.raises(OSError, match="connection reset"):
+        await response(make_scope(spec_version=spec_version), receive, send)
     assert attempts == [16]
+    assert ran == []  # the response was never delivered
 
 
 # --- Range requests -------------------------------------------------------------------------
@@ -354,6 +374,14 @@ async def range_request(
         ("bytes= 1 - 2 ,", 1, 2),
         ("bytes=0-1,,2-3", 0, 3),  # empty list elements are tolerated; adjacent ranges merge
         ("bytes=3-4,100-200", 3, 4),  # the unsatisfiable range is dropped
+        ("bytes=1-2,x-y", 1, 2),  # a member that is not a range is skipped
+        ("bytes=a-1,1-2", 1, 2),
+        ("bytes=1-2,3", 1, 2),
+        ("bytes=1-2,-", 1, 2),
+        ("bytes=1-2,-x", 1, 2),
+        ("bytes=1-2,+1-2", 1, 2),
+        ("bytes=1-2,--1", 1, 2),
+        ("bytes=1-2,²-3", 1, 2),
         ("bytes=0-" + "9" * 5000, 0, 9),  # a huge number is clamped, not a 500
         ("bytes=" + "0" * 5000 + "1-2", 1, 2),  # leading zeros are only zeros
     ],
@@ -383,28 +411,40 @@ async def test_single_range_head(text_path: Path) -> None:
     assert result.body == b""
 
 
+# The texts are upstream Starlette 1.x's, observed as a black box.
+NOT_BYTES = b"Only support bytes range"
+NO_RANGE = b"Range header: range must be requested"
+INVERTED = b"Range header: start must be less than end"
+
+
 @pytest.mark.parametrize(
-    "range_header",
+    ("range_header", "text"),
     [
-        "bytes=5-2",  # inverted
-        "bytes=1-2,9-3",  # one inverted range spoils the header
-        "items=0-1",
-        "bytes",
-        "bytes=",
-        "bytes=,",
-        "bytes=abc",
-        "bytes=1-x",
-        "bytes=-",
-        "bytes=+1-2",
-        "bytes=1_0-20",
-        "bytes=²-3",
-        "bytes=--1",
+        ("bytes", b"Malformed range header."),  # no `=` at all
+        ("bytes0-1", b"Malformed range header."),
+        ("items=0-1", NOT_BYTES),
+        ("byte=0-1", NOT_BYTES),
+        ("=0-1", NOT_BYTES),
+        ("bytes=5-2", INVERTED),
+        ("bytes=1-2,9-3", INVERTED),  # one inverted range spoils the header
+        ("bytes=9-3,x", INVERTED),
+        ("bytes=", NO_RANGE),
+        ("bytes=,", NO_RANGE),
+        ("bytes=abc", NO_RANGE),
+        ("bytes=1-x", NO_RANGE),
+        ("bytes=-", NO_RANGE),
+        ("bytes=+1-2", NO_RANGE),
+        ("bytes=1_0-20", NO_RANGE),
+        ("bytes=²-3", NO_RANGE),
+        ("bytes=--1", NO_RANGE),
+        ("bytes=0-1;x", NO_RANGE),
+        ("bytes==0-1", NO_RANGE),
     ],
 )
-async def test_malformed_range_is_400(text_path: Path, range_header: str) -> None:
+async def test_malformed_range_is_400(text_path: Path, range_header: str, text: bytes) -> None:
     result = await range_request(text_path, range_header)
     assert result.status == 400
-    assert result.body == b"Malformed range header."
+    assert result.body == text
     assert result.headers["content-type"] == "text/plain; charset=utf-8"
 
 
@@ -498,7 +538,9 @@ async def test_contained_range_is_merged(text_path: Path) -> None:
 
 async def test_thousands_of_overlapping_ranges_merge_to_one(file_path: Path) -> None:
     specs = ",".join(f"{i % 1000}-{i % 1000 + 10}" for i in range(5000))
-    result = await range_request(file_path, "bytes=" + specs)
+    response = FileResponse(file_path)
+    response.max_ranges = 10_000
+    result = await call(response, make_scope(headers={"range": "bytes=" + specs}))
     assert result.status == 206
     assert result.headers["content-range"] == "bytes 0-1009/1024"
     assert result.body == CONTENT[:1010]
@@ -514,11 +556,42 @@ def test_thousands_of_distinct_ranges_sort_and_merge(file_path: Path) -> None:
     assert ranges == [(i * 3, i * 3 + 2) for i in range(5000)]
 
 
-async def test_more_than_max_ranges_is_400(file_path: Path) -> None:
-    specs = ",".join(f"{i * 3}-{i * 3}" for i in range(101))
+@pytest.mark.parametrize(
+    "specs",
+    [
+        ",".join(f"{i * 3}-{i * 3}" for i in range(101)),
+        "0-0" + "," * 100,  # empty members count: the header is not parsed to find out
+        "9-3," * 100,  # an inverted range the parser would refuse is never seen
+        "x," * 101,
+    ],
+)
+async def test_more_than_max_ranges_is_ignored(file_path: Path, specs: str) -> None:
     result = await range_request(file_path, "bytes=" + specs)
-    assert result.status == 400
-    assert result.body == b"Malformed range header: more than 100 ranges."
+    assert result.status == 200
+    assert result.body == CONTENT
+    assert "content-range" not in result.headers
+
+
+async def test_ten_thousand_ranges_are_counted_not_parsed(
+    file_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 112 KB of ranges: one count of the commas decides, no range is parsed (or sorted).
+    header = "bytes=" + ",".join(f"{i * 10}-{i * 10 + 1}" for i in range(10_000))
+    assert len(header) > 110_000
+
+    def no_parsing(self: FileResponse, http_range: str, file_size: int) -> None:
+        raise AssertionError("parsed")  # pragma: no cover
+
+    monkeypatch.setattr(FileResponse, "_parse_range_header", no_parsing)
+    result = await range_request(file_path, header)
+    assert result.status == 200
+    assert result.body == CONTENT
+
+
+async def test_max_ranges_members_with_a_trailing_comma_are_ignored(file_path: Path) -> None:
+    # 100 ranges and an empty element: 101 members, as upstream counts them.
+    result = await range_request(file_path, "bytes=" + "0-0," * 100)
+    assert result.status == 200
 
 
 async def test_exactly_max_ranges_is_served(file_path: Path) -> None:
@@ -621,14 +694,51 @@ async def test_range_responses_do_not_mutate_the_response_headers(text_path: Pat
     assert full.body == b"abcdefghij"
 
 
-async def test_range_of_a_file_that_ends_early(text_path: Path) -> None:
+SHORTER = re.escape("is shorter than expected.")
+
+
+async def test_multiple_ranges_of_a_file_that_ends_early_raise(text_path: Path) -> None:
     response = FileResponse(text_path, stat_result=os.stat(text_path))
     text_path.write_bytes(b"abc")
-    result = await call(response, make_scope(headers={"range": "bytes=1-2,5-8"}))
-    assert result.status == 206
-    # The part headers and the first range went out; the file ended inside the second range.
-    assert b"bc" in result.body
-    assert result.messages[-1]["more_body"] is False
+    # Upstream's text: the file ended inside the second range.
+    with pytest.raises(RuntimeError, match=f"File at path {re.escape(str(text_path))} {SHORTER}"):
+        await call(response, make_scope(headers={"range": "bytes=1-2,5-8"}))
+
+
+async def test_single_range_of_a_file_that_ends_early_raises(text_path: Path) -> None:
+    response = FileResponse(text_path, stat_result=os.stat(text_path))
+    text_path.write_bytes(b"abc")
+    with pytest.raises(RuntimeError, match=SHORTER):
+        await call(response, make_scope(headers={"range": "bytes=1-8"}))
+
+
+async def test_range_of_a_file_that_ends_early_midway_raises(
+    file_path: Path,
+) -> None:
+    # The first chunk went out; the file ended before the range did.
+    response = FileResponse(file_path, stat_result=os.stat(file_path))
+    file_path.write_bytes(CONTENT[:300])
+    response.chunk_size = 128
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:  # pragma: no cover
+        raise AssertionError
+
+    scope = make_scope(headers={"range": "bytes=0-999"})
+    with pytest.raises(RuntimeError, match=SHORTER):
+        await response(scope, receive, send)
+    assert sent[0]["status"] == 206
+    assert all(message.get("more_body", True) for message in sent)
+
+
+async def test_range_of_a_preloaded_file_that_ends_early_raises(file_path: Path) -> None:
+    response = FileResponse(file_path, stat_result=os.stat(file_path))
+    response.preload(CONTENT[:10])
+    with pytest.raises(RuntimeError, match=SHORTER):
+        await call(response, make_scope(headers={"range": "bytes=5-20"}))
 
 
 def test_generate_multipart_length_matches_the_body() -> None:

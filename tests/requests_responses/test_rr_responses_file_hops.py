@@ -131,14 +131,15 @@ async def test_multipart_ranges_of_a_small_file_are_one_message(
     assert body.endswith(b"--\r\n")
 
 
-async def test_small_body_stops_quietly_when_send_raises_oserror(file_path: Path) -> None:
+async def test_small_body_reraises_when_send_raises_oserror(file_path: Path) -> None:
     attempts: list[str] = []
 
     async def send(message: Message) -> None:
         attempts.append(message["type"])
         raise OSError("connection reset")
 
-    await FileResponse(file_path)(make_scope(), never_receive, send)
+    with pytest.raises(OSError, match="connection reset"):
+        await FileResponse(file_path)(make_scope(), never_receive, send)
     assert attempts == ["http.response.start"]
 
 
@@ -189,7 +190,7 @@ async def test_bytes_already_read_are_sent_without_a_thread(
     sent = send = Sent()
 
     response = FileResponse(file_path, stat_result=os.stat(file_path))
-    response._content = CONTENT
+    response.preload(CONTENT)
     response.chunk_size = 600
     await response(make_scope(), never_receive, send)
     assert thread_calls == []

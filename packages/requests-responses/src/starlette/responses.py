@@ -9,6 +9,7 @@ import json
 import mimetypes
 import os
 import stat
+import warnings
 from collections.abc import (
     AsyncIterable,
     Awaitable,
@@ -31,9 +32,10 @@ from urllib.parse import quote
 import anyio
 import anyio.to_thread
 
-from starlette._utils import collapse_excgroups
+from starlette._utils import check_header_value, collapse_excgroups
 from starlette.concurrency import iterate_in_threadpool
 from starlette.datastructures import URL, MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope, Send
 
 # The first `guess_type` reads the system's mime.types files (once): do it at import, not on the
@@ -65,16 +67,9 @@ def _content_type(media_type: str, charset: str) -> bytes:
     key = (media_type, charset)
     if media_type.startswith("text/") and "charset=" not in media_type.lower():
         media_type = f"{media_type}; charset={charset}"
-    value = _check_header_value(media_type, "Content type").encode("latin-1")
+    value = check_header_value(media_type, "Content type").encode("latin-1")
     if len(_CONTENT_TYPE_CACHE) < _CONTENT_TYPE_CACHE_SIZE:
         _CONTENT_TYPE_CACHE[key] = value
-    return value
-
-
-def _check_header_value(value: str, what: str) -> str:
-    # CR/LF would let a value start a new header (response splitting); NUL breaks most parsers.
-    if "\r" in value or "\n" in value or "\0" in value:
-        raise ValueError(f"{what} must not contain CR, LF or NUL characters: {value!r}")
     return value
 
 
@@ -128,8 +123,8 @@ class Response:
         else:
             raw_headers = [
                 (
-                    _check_header_value(key, "Header name").lower().encode("latin-1"),
-                    _check_header_value(value, "Header value").encode("latin-1"),
+                    check_header_value(key, "Header name").lower().encode("latin-1"),
+                    check_header_value(value, "Header value").encode("latin-1"),
                 )
                 for key, value in headers.items()
             ]
@@ -193,7 +188,7 @@ class Response:
             if isinstance(expires, datetime):
                 morsel["expires"] = format_datetime(expires, usegmt=True)
             elif isinstance(expires, str):
-                morsel["expires"] = _check_header_value(expires, "Cookie expires")
+                morsel["expires"] = check_header_value(expires, "Cookie expires")
             else:
                 # An int is "seconds from now": SimpleCookie turns it into an HTTP date.
                 morsel["expires"] = expires
@@ -319,16 +314,14 @@ AsyncContentStream = AsyncIterable[Content]
 ContentStream = AsyncContentStream | SyncContentStream
 
 
-class _ClientGone(Exception):
-    """`send` failed with OSError: the client went away, so sending stops quietly."""
+def _disconnect_on_oserror(send: Send) -> Send:
+    """`send`, raising `ClientDisconnect` where the server's raises `OSError` (client gone)."""
 
-
-def _guard_send(send: Send) -> Send:
     async def guarded(message: Message) -> None:
         try:
             await send(message)
-        except OSError:
-            raise _ClientGone from None
+        except OSError as exc:
+            raise ClientDisconnect() from exc
 
     return guarded
 
@@ -359,27 +352,22 @@ async def _listen_for_disconnect(receive: Receive) -> None:
 
 
 async def _until_disconnect(
-    scope: Scope,
-    stream: Callable[[], Awaitable[None]],
-    listen: Callable[[], Awaitable[None]],
+    stream: Callable[[], Awaitable[None]], listen: Callable[[], Awaitable[None]]
 ) -> None:
-    """Run `stream`; stop it early when the client disconnects."""
-    try:
-        if _spec_version(scope) >= (2, 4):
-            # ASGI 2.4 servers make `send` raise OSError once the client is gone.
-            await stream()
-            return
-        with collapse_excgroups():
-            async with anyio.create_task_group() as task_group:
+    """Run `stream`; stop it early when `listen` returns (the client disconnected).
 
-                async def run_then_cancel(func: Callable[[], Awaitable[None]]) -> None:
-                    await func()
-                    task_group.cancel_scope.cancel()
+    Only for servers older than ASGI 2.4: from 2.4 on, `send` raises `OSError` once the client
+    is gone, so there is nothing to listen for and callers just run `stream`.
+    """
+    with collapse_excgroups():
+        async with anyio.create_task_group() as task_group:
 
-                task_group.start_soon(run_then_cancel, stream)
-                await run_then_cancel(listen)
-    except _ClientGone:
-        pass
+            async def run_then_cancel(func: Callable[[], Awaitable[None]]) -> None:
+                await func()
+                task_group.cancel_scope.cancel()
+
+            task_group.start_soon(run_then_cancel, stream)
+            await run_then_cancel(listen)
 
 
 class StreamingResponse(Response):
@@ -436,25 +424,21 @@ class StreamingResponse(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             send = _websocket_denial_send(send)
+        # A response that was never delivered must not run its background tasks: a failed
+        # `send` raises out of here, before them.
+        send = _disconnect_on_oserror(send)
         if _spec_version(scope) >= (2, 4):
-            # What `_until_disconnect` does for ASGI 2.4 servers, without building its callables
-            # (and a plain try costs less than contextlib.suppress).
-            try:  # noqa: SIM105
-                await self.stream_response(_guard_send(send))
-            except _ClientGone:
-                pass
+            await self.stream_response(send)
         else:
             await _until_disconnect(
-                scope,
-                partial(self.stream_response, _guard_send(send)),
-                partial(self.listen_for_disconnect, receive),
+                partial(self.stream_response, send), partial(self.listen_for_disconnect, receive)
             )
         if self.background is not None:
             await self.background()
 
 
 class MalformedRangeHeader(Exception):
-    """The `Range` header cannot be parsed: answered with 400."""
+    """The `Range` header cannot be served: answered with 400 and `content` as the body."""
 
     def __init__(self, content: str = "Malformed range header.") -> None:
         self.content = content
@@ -473,9 +457,16 @@ _MAX_POSITION_DIGITS = 18
 _HUGE_POSITION = 10**_MAX_POSITION_DIGITS
 
 
-def _parse_position(text: str) -> int:
+# The 400 texts of upstream Starlette 1.x, one per way a header can be wrong.
+_NOT_BYTES = "Only support bytes range"
+_NO_RANGE = "Range header: range must be requested"
+_INVERTED = "Range header: start must be less than end"
+
+
+def _parse_position(text: str) -> int | None:
+    """A byte position, or None when `text` is not one (digits only)."""
     if not (text.isascii() and text.isdigit()):
-        raise MalformedRangeHeader()
+        return None
     text = text.lstrip("0") or "0"
     return _HUGE_POSITION if len(text) > _MAX_POSITION_DIGITS else int(text)
 
@@ -509,6 +500,14 @@ class FileResponse(Response):
         self.path = path
         self.status_code = status_code
         self.filename = filename
+        if method is not None:
+            # Upstream's text and category (0.52, the last release with the parameter), attributed
+            # to this module as upstream's is. Unlike upstream it still works: "HEAD" sends no body.
+            warnings.warn(
+                "The 'method' parameter is not used, and it will be removed.",
+                DeprecationWarning,
+                stacklevel=1,
+            )
         self.method = method
         if media_type is None:
             media_type = mimetypes.guess_type(filename or path)[0] or "application/octet-stream"
@@ -525,11 +524,18 @@ class FileResponse(Response):
                 disposition = f'{content_disposition_type}; filename="{filename}"'
             _setdefault_header(self.raw_headers, b"content-disposition", disposition)
         self.stat_result = stat_result
-        # The file's bytes, when the caller read them along with the stat in its own worker-thread
-        # call (StaticFiles does, for small files): the body is then sent without another hop.
         self._content: bytes | None = None
         if stat_result is not None:
             self.set_stat_headers(stat_result)
+
+    def preload(self, content: bytes) -> None:
+        """Serve `content` as the file's bytes, without reading the file again.
+
+        For a caller that read a small file along with its stat, in the same worker-thread
+        call (StaticFiles does): the body then goes out without another hop to a thread.
+        `content` must be the bytes the stat announced, at most `stat_result.st_size` of them.
+        """
+        self._content = content
 
     def set_stat_headers(self, stat_result: os.stat_result) -> None:
         """Set `content-length`, `last-modified` and `etag` from the file's stat."""
@@ -587,7 +593,13 @@ class FileResponse(Response):
                     http_range = value.decode("latin-1")
                 elif key == b"if-range":
                     if_range = value.decode("latin-1")
-            if http_range is not None and (if_range is None or self._if_range_matches(if_range)):
+            if (
+                http_range is not None
+                # Counted before anything is parsed: a header of thousands of ranges is ignored
+                # (the whole file is sent, as upstream 1.x does) at the cost of one scan.
+                and http_range.count(",") < self.max_ranges
+                and (if_range is None or self._if_range_matches(if_range))
+            ):
                 try:
                     ranges = self._parse_range_header(http_range, stat_result.st_size)
                 except MalformedRangeHeader as exc:
@@ -642,42 +654,48 @@ class FileResponse(Response):
             return False
 
     def _parse_range_header(self, http_range: str, file_size: int) -> list[tuple[int, int]]:
-        """Satisfiable ranges as sorted, merged `(start, end)` pairs (`end` exclusive)."""
+        """Satisfiable ranges as sorted, merged `(start, end)` pairs (`end` exclusive).
+
+        Lenient as upstream 1.x: a member that is not a range is skipped. An inverted range, a
+        unit other than `bytes` or no range at all is a 400; nothing satisfiable is a 416.
+        """
         units, equals, specs = http_range.partition("=")
-        if not equals or units.strip().lower() != "bytes":
+        if not equals:
             raise MalformedRangeHeader()
+        if units.strip().lower() != "bytes":
+            raise MalformedRangeHeader(_NOT_BYTES)
         ranges: list[tuple[int, int]] = []
         requested = False
         for spec in specs.split(","):
-            spec = spec.strip()
-            if not spec:
-                continue  # RFC 9110 list syntax tolerates empty elements
-            requested = True
             first, dash, last = spec.partition("-")
             first, last = first.strip(), last.strip()
-            if not dash:
-                raise MalformedRangeHeader()
+            if not dash or not (first or last):
+                continue  # not a range (an empty list element, for one): skipped
             if not first:
                 suffix_length = _parse_position(last)
+                if suffix_length is None:
+                    continue
+                requested = True
                 if suffix_length > 0 and file_size > 0:
-                    # An oversized suffix means "the whole file".
+                    # The last bytes; an oversized suffix means "the whole file".
                     ranges.append((max(file_size - suffix_length, 0), file_size))
                 continue
             start = _parse_position(first)
-            end = file_size
-            if last:
-                last_position = _parse_position(last)
-                if last_position < start:
-                    raise MalformedRangeHeader()
-                end = min(last_position + 1, file_size)
+            # An open end ("5-") runs to the end of the file, like an oversized one.
+            last_position = _parse_position(last) if last else _HUGE_POSITION
+            if start is None or last_position is None:
+                continue
+            requested = True
+            if last_position < start:
+                raise MalformedRangeHeader(_INVERTED)
             if start < file_size:
-                ranges.append((start, end))
+                ranges.append((start, min(last_position + 1, file_size)))
         if not requested:
-            raise MalformedRangeHeader()
+            raise MalformedRangeHeader(_NO_RANGE)
         if not ranges:
             raise RangeNotSatisfiable(file_size)
 
-        # Sort then merge overlapping and adjacent ranges: O(n log n) whatever the client sends.
+        # Sort then merge overlapping and adjacent ranges.
         ranges.sort()
         merged = [ranges[0]]
         for start, end in ranges[1:]:
@@ -687,10 +705,6 @@ class FileResponse(Response):
                     merged[-1] = (last_start, end)
             else:
                 merged.append((start, end))
-        if len(merged) > self.max_ranges:
-            raise MalformedRangeHeader(
-                f"Malformed range header: more than {self.max_ranges} ranges."
-            )
         return merged
 
     def _plan(
@@ -742,12 +756,11 @@ class FileResponse(Response):
         # not the reads, make a file slow. So the file opens with the first read and closes with
         # the last, and a body that fits in one chunk is one hop and one message.
         in_memory = self._content is not None
-        chunks = self._read_chunks(segments)
+        chunks = self._read_chunks(segments, exact=status_code == 206)
         try:
             first = next(chunks) if in_memory else await anyio.to_thread.run_sync(next, chunks)
         except (FileNotFoundError, NotADirectoryError):
             raise RuntimeError(f"File at path {self.path} does not exist.") from None
-        send = _guard_send(send)
         finished = not first[1]
 
         async def stream() -> None:
@@ -763,27 +776,32 @@ class FileResponse(Response):
             finished = True
             await send({"type": "http.response.body", "body": body, "more_body": False})
 
+        # A `send` that raises OSError (an ASGI 2.4 server whose client is gone) raises out of
+        # here, as upstream's does: the response was not delivered.
         if finished:
             # Nothing left to read: no reason to watch for a disconnect while sending.
-            try:  # noqa: SIM105
-                await stream()
-            except _ClientGone:
-                pass
+            await stream()
             return
         try:
-            await _until_disconnect(scope, stream, partial(_listen_for_disconnect, receive))
+            if _spec_version(scope) >= (2, 4):
+                await stream()
+            else:
+                await _until_disconnect(stream, partial(_listen_for_disconnect, receive))
         finally:
             if not finished:
                 # Closing the generator closes the file: blocking, and due even when cancelled.
                 with anyio.CancelScope(shield=True):
                     await anyio.to_thread.run_sync(chunks.close)
 
-    def _read_chunks(self, segments: list[_Segment]) -> Generator[tuple[bytes, bool], None, None]:
+    def _read_chunks(
+        self, segments: list[_Segment], exact: bool = False
+    ) -> Generator[tuple[bytes, bool], None, None]:
         """The body in pieces of at most `chunk_size` file bytes, each with "more follows".
 
         Blocking unless the bytes are in `_content`: every `next` belongs in a worker thread.
         The file opens on the first and is closed before the last piece is yielded; literal
-        segments ride along with file bytes.
+        segments ride along with file bytes. A file that shrank since its stat ends the body
+        early, or, when `exact` (ranges, whose framing names every byte), raises.
         """
         parts: list[bytes] = []
         budget = self.chunk_size
@@ -807,5 +825,7 @@ class FileResponse(Response):
                     budget -= len(data)
                 if start < end:
                     # The file shrank since it was stat'ed: end the body here rather than wait.
+                    if exact:
+                        raise RuntimeError(f"File at path {self.path} is shorter than expected.")
                     break
         yield b"".join(parts), False
