@@ -217,16 +217,44 @@ def test_on_startup_and_on_shutdown_are_deprecated(test_client_factory: TestClie
     assert events == ["sync startup", "async startup", "shutdown", "sync shutdown"]
 
 
-def test_lifespan_and_on_startup_together_is_an_error() -> None:
+@pytest.mark.parametrize(
+    "handlers",
+    [{"on_startup": True}, {"on_shutdown": True}, {"on_startup": True, "on_shutdown": True}],
+)
+def test_lifespan_wins_over_event_handlers_with_a_warning(
+    test_client_factory: TestClientFactory, handlers: dict[str, bool]
+) -> None:
+    # 0.47 code passing both: 0.47 warned and ran the lifespan alone; so does the router.
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        events.append("lifespan startup")
+        yield
+        events.append("lifespan shutdown")
+
+    kwargs = {key: [lambda key=key: events.append(key)] for key in handlers}
+    with (
+        pytest.warns(DeprecationWarning, match="on_startup and on_shutdown parameters"),
+        pytest.warns(
+            UserWarning,
+            match=r"^The `lifespan` parameter cannot be used with `on_startup` or `on_shutdown`\. "
+            r"Both `on_startup` and `on_shutdown` will be ignored\.$",
+        ),
+    ):
+        router = Router(lifespan=lifespan, **kwargs)  # type: ignore[arg-type]
+    with test_client_factory(router):
+        assert events == ["lifespan startup"]
+    assert events == ["lifespan startup", "lifespan shutdown"]
+
+
+def test_lifespan_with_empty_event_lists_does_not_warn() -> None:
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         yield  # pragma: no cover
 
-    with (
-        pytest.warns(DeprecationWarning, match="use lifespan instead"),
-        pytest.raises(ValueError, match=r"Use either 'lifespan' or 'on_startup'/'on_shutdown'"),
-    ):
-        Router(on_startup=[lambda: None], lifespan=lifespan)
+    router = Router(on_startup=[], on_shutdown=[], lifespan=lifespan)
+    assert router.lifespan_context is lifespan
 
 
 def test_on_event_and_add_event_handler(test_client_factory: TestClientFactory) -> None:

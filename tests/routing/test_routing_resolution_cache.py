@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import starlette._routing_resolver
 import starlette.routing
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -71,8 +72,8 @@ async def label_of(app: Any, scope: Scope) -> str:
 async def test_a_static_route_is_served_from_the_cache_with_the_same_scope() -> None:
     router = Router([Route("/a", Label("a"), name="a")])
     first = await call(router, http_scope("/a"))
-    assert router._resolved is not None
-    assert "/a" in router._resolved
+    assert router._resolver.cache is not None
+    assert "/a" in router._resolver.cache
     assert await call(router, http_scope("/a")) == first
     assert first[0] == {
         "type": "served",
@@ -93,8 +94,8 @@ async def test_nested_mounts_resolve_from_the_cache_with_root_paths() -> None:
     assert first == second
     assert first[0]["root_path"] == "/api/a/b/c"
     assert first[0]["app_root_path"] == "/api"
-    assert router._resolved is not None
-    assert "/api/a/b/c/d" in router._resolved
+    assert router._resolver.cache is not None
+    assert "/api/a/b/c/d" in router._resolver.cache
 
 
 async def test_each_request_gets_its_own_path_params() -> None:
@@ -166,13 +167,13 @@ async def test_another_root_path_resolves_again() -> None:
 
 
 async def test_the_cache_stops_growing_at_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(starlette.routing, "_RESOLVED_CACHE_SIZE", 2)
+    monkeypatch.setattr(starlette._routing_resolver, "CACHE_SIZE", 2)
     router = Router([Route(f"/{n}", Label(str(n))) for n in range(4)])
     for _ in range(2):
         for n in range(4):
             assert await label_of(router, http_scope(f"/{n}")) == str(n)
-    assert router._resolved is not None
-    assert sorted(router._resolved) == ["/0", "/1"]
+    assert router._resolver.cache is not None
+    assert sorted(router._resolver.cache) == ["/0", "/1"]
 
 
 async def test_routes_with_parameters_are_not_cached() -> None:
@@ -183,7 +184,7 @@ async def test_routes_with_parameters_are_not_cached() -> None:
     for user_id in (1, 2, 1):
         sent = await call(router, http_scope(f"/users/{user_id}"))
         assert sent[1]["body"] == b'{"id":%d}' % user_id
-    assert router._resolved is None
+    assert router._resolver.cache is None
 
 
 async def test_a_router_below_a_mount_with_parameters_does_not_cache() -> None:
@@ -192,8 +193,8 @@ async def test_a_router_below_a_mount_with_parameters_does_not_cache() -> None:
     for tenant in ("x", "y"):
         sent = await call(router, http_scope(f"/{tenant}/b"))
         assert sent[0]["path_params"] == {"tenant": tenant}
-    assert router._resolved is None
-    assert inner._resolved is None
+    assert router._resolver.cache is None
+    assert inner._resolver.cache is None
 
 
 async def test_a_router_inside_a_mounted_app_does_not_cache() -> None:
@@ -206,8 +207,8 @@ async def test_a_router_inside_a_mounted_app_does_not_cache() -> None:
     router = Router([Mount("/a", app=sub_app)])
     for _ in range(2):
         assert await label_of(router, http_scope("/a/b")) == "b"
-    assert sub._resolved is None
-    assert router._resolved is None  # an ASGI app, not a plain router: not crossed
+    assert sub._resolver.cache is None
+    assert router._resolver.cache is None  # an ASGI app, not a plain router: not crossed
 
 
 async def test_a_route_behind_a_custom_route_is_not_cached() -> None:
@@ -223,7 +224,7 @@ async def test_a_route_behind_a_custom_route_is_not_cached() -> None:
     assert await label_of(router, plain) == "plain"
     assert await label_of(router, special) == "special"
     assert await label_of(router, plain) == "plain"
-    assert router._resolved is None
+    assert router._resolver.cache is None
 
 
 async def test_websocket_and_partial_matches_are_not_cached() -> None:
@@ -232,7 +233,7 @@ async def test_websocket_and_partial_matches_are_not_cached() -> None:
     assert sent[0]["status"] == 405
     sent = await call(router, {**http_scope("/a"), "type": "websocket"})
     assert sent == [{"type": "websocket.close", "code": 1000, "reason": ""}]
-    assert router._resolved is None
+    assert router._resolver.cache is None
 
 
 async def test_a_scope_with_an_app_root_path_is_not_cached() -> None:
@@ -241,7 +242,7 @@ async def test_a_scope_with_an_app_root_path_is_not_cached() -> None:
     for _ in range(2):
         sent = await call(router, scope)
         assert sent[0]["app_root_path"] == "/outer"
-    assert router._resolved is None
+    assert router._resolver.cache is None
 
 
 async def test_a_mounted_router_with_middleware_runs_its_middleware() -> None:
@@ -260,4 +261,75 @@ async def test_a_mounted_router_with_middleware_runs_its_middleware() -> None:
     for _ in range(2):
         assert await label_of(router, http_scope("/a/b")) == "b"
     assert calls == ["/a/b", "/a/b"]
-    assert router._resolved is None
+    assert router._resolver.cache is None
+
+
+class AddHeader:
+    """Middleware adding `x-wrapped: 1` to the response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-wrapped", b"1")]
+            await send(message)
+
+        await self.app(scope, receive, send_wrapped)
+
+
+@pytest.mark.parametrize("wrap_before_first_request", [True, False])
+async def test_middleware_set_on_a_mounted_router_runs_for_cached_paths(
+    wrap_before_first_request: bool,
+) -> None:
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    inner = Router([Route("/b", endpoint)])
+    router = Router([Mount("/a", app=inner)])
+    if wrap_before_first_request:
+        inner.middleware_stack = AddHeader(inner.app)
+    else:
+        for _ in range(2):  # the second answer comes from the cache
+            sent = await call(router, http_scope("/a/b"))
+            assert (b"x-wrapped", b"1") not in sent[0]["headers"]
+        assert router._resolver.cache is not None
+        inner.middleware_stack = AddHeader(inner.app)
+    for _ in range(2):
+        sent = await call(router, http_scope("/a/b"))
+        assert (b"x-wrapped", b"1") in sent[0]["headers"]
+        assert sent[1]["body"] == b"ok"
+
+
+async def test_a_route_given_another_app_is_seen() -> None:
+    route = Route("/a", Label("old"))
+    router = Router([route])
+    assert await label_of(router, http_scope("/a")) == "old"
+    route.app = Label("new")
+    assert await label_of(router, http_scope("/a")) == "new"
+
+
+async def test_any_change_empties_a_full_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(starlette._routing_resolver, "CACHE_SIZE", 2)
+    router = Router([Route(f"/{n}", Label(str(n))) for n in range(4)])
+    for n in range(4):
+        assert await label_of(router, http_scope(f"/{n}")) == str(n)
+    assert router._resolver.cache is not None
+    assert sorted(router._resolver.cache) == ["/0", "/1"]
+    # A change anywhere (here: another router's routes) drops every entry: paths not cached
+    # before get their turn, and no stale entry lingers.
+    Router().routes.append(Route("/other", Label("other")))
+    for n in (3, 2, 1):
+        assert await label_of(router, http_scope(f"/{n}")) == str(n)
+    assert sorted(router._resolver.cache) == ["/2", "/3"]
+
+
+async def test_a_new_mount_or_router_does_not_empty_the_caches() -> None:
+    router = Router([Route("/a", Label("a"))])
+    assert await label_of(router, http_scope("/a")) == "a"
+    cache = router._resolver.cache
+    Mount("/m", app=Router([Route("/b", Label("b"))]), middleware=[Middleware(AddHeader)])
+    assert await label_of(router, http_scope("/a")) == "a"
+    assert cache is not None
+    assert router._resolver.cache is cache

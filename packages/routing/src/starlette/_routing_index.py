@@ -1,10 +1,10 @@
 """The router's index: which routes can match a path, or build a URL for a name.
 
 A router consults only the routes the index returns, in their original order, so its answer is
-the one a linear scan would give. `routing.py` decides where each route is filed (it knows the
-route classes); this module only stores and looks up. Each half of the index (paths, names)
-describes the routes as they were at its first lookup: a route object mutated afterwards (its
-`path`, `name` or regex) is not seen.
+the one a linear scan would give. `_routing_resolver.py` decides where each route is filed (it
+knows the route classes) and when an index is stale; this module only stores, looks up and
+counts changes. Each half of the index (paths, names) describes the routes as they were at its
+first lookup: a route object mutated afterwards (its `path`, `name` or regex) is not seen.
 """
 
 from __future__ import annotations
@@ -18,14 +18,30 @@ _Entry = tuple[int, _R]
 _by_position = itemgetter(0)
 
 
+class Changes:
+    """The process-wide count of changes a router's index or resolution cache may depend on.
+
+    Every resolver compares it with the value it last saw (its staleness token): one integer
+    per request, however many routers and mounts an answer crossed.
+    """
+
+    count = 0
+
+
+def note_change() -> None:
+    """Record a change: a route list mutated or replaced, a mount's or router's app replaced."""
+    Changes.count += 1
+
+
 class RouteList(list[_R]):
-    """A list that counts its mutations, so the router notices any change to its routes."""
+    """A list that counts its mutations, so the routers notice any change to their routes."""
 
     # A class default: copies made by `copy`/`pickle` mutate before `__init__` ever runs.
     version = 0
 
     def _changed(self) -> None:
         self.version += 1
+        note_change()
 
     def append(self, item: _R, /) -> None:
         super().append(item)

@@ -8,6 +8,7 @@ import inspect
 import re
 import traceback
 import types
+import warnings
 from collections.abc import (
     Awaitable,
     Callable,
@@ -19,7 +20,7 @@ from collections.abc import (
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from enum import Enum
 from re import Pattern
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from starlette._exception_handler import (
     NO_HANDLERS,
@@ -27,8 +28,14 @@ from starlette._exception_handler import (
     handle_exception,
     track,
 )
-from starlette._routing_index import PathKey, RouteIndex, RouteList
-from starlette._utils import get_route_path, is_async_callable, warn_deprecated
+from starlette._routing_index import RouteIndex, RouteList, note_change
+from starlette._utils import (
+    get_route_path,
+    is_async_callable,
+    parse_host,
+    quote_path,
+    warn_deprecated,
+)
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import CONVERTOR_TYPES, Convertor, PathConvertor
 from starlette.datastructures import URL, URLPath
@@ -163,14 +170,6 @@ def replace_params(
 PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
 
 
-def _strip_port(host: str) -> str:
-    """The host of an authority, without its port; IPv6 literals keep their brackets."""
-    if host.startswith("["):
-        end = host.find("]")
-        return host if end == -1 else host[: end + 1]
-    return host.split(":", 1)[0]
-
-
 def compile_path(path: str) -> tuple[Pattern[str], str, dict[str, Convertor[Any]]]:
     """Compile a route path (or, without a leading "/", a host) into its regex and format.
 
@@ -194,7 +193,11 @@ def _compile_path(
     last = parts[-1]
     flags = 0
     if not path.startswith("/"):  # a host
-        last = _strip_port(last)
+        # The port is ignored, as Host.matches ignores the request's; a part that does not
+        # parse as a host is kept as it is.
+        host = parse_host(last)
+        if host is not None:
+            last = host[0]
         flags = re.IGNORECASE
     if _needs_escape(last) is not None:
         last = re.escape(last)
@@ -241,12 +244,16 @@ def _convert_params(
     return params
 
 
-def _safe_url_path(path: str) -> str:
-    # A leading "//" would read as a network-path reference and "\" as a separator to browsers.
-    path = path.replace("\\", "%5C")
-    if path.startswith("//"):
-        path = "/%2F" + path[2:]
-    return path
+def _match_route(route: Route | WebSocketRoute, path: str) -> dict[str, Any] | None:
+    """The converted parameters when the route path `path` matches `route`, else None.
+
+    The one matching rule of `Route` and `WebSocketRoute`: their `matches` and the resolver's
+    loop both call it.
+    """
+    match = route.path_regex.match(path)
+    if match is None:
+        return None
+    return _convert_params(match, route.param_convertors)
 
 
 def _wrap_middleware(
@@ -291,10 +298,7 @@ def _match_path(route: Route | WebSocketRoute, scope: Scope, scope_type: str) ->
     """The child scope when `scope` is of `scope_type` and its path matches `route`, else None."""
     if scope["type"] != scope_type:
         return None
-    match = route.path_regex.match(get_route_path(scope))
-    if match is None:
-        return None
-    params = _convert_params(match, route.param_convertors)
+    params = _match_route(route, get_route_path(scope))
     if params is None:
         return None
     outer = scope.get("path_params")
@@ -312,7 +316,7 @@ def _route_url_path(
     if name != route.name or set(path_params) != set(route.param_convertors):
         raise NoMatchFound(name, path_params)
     path, _ = replace_params(route.path_format, route.param_convertors, path_params)
-    return URLPath(path=_safe_url_path(path), protocol=protocol)
+    return URLPath(path=quote_path(path), protocol=protocol)
 
 
 class BaseRoute:
@@ -341,11 +345,26 @@ class BaseRoute:
         await self.handle(scope, receive, send)
 
 
+class _PathRoute(BaseRoute):
+    """What Route, WebSocketRoute and Mount share: a compiled path, filed in the index by it."""
+
+    path_regex: Pattern[str]
+    path_format: str
+    param_convertors: dict[str, Convertor[Any]]
+    # (regex, kind, text): where the router's index files the route (see `_filed_under`).
+    _index_key: tuple[Pattern[str], str, str]
+
+    def _compile(self, path: str) -> None:
+        """Set the regex, format, convertors and index key of the route path `path`."""
+        self.path_regex, self.path_format, self.param_convertors, prefix = _compile_path(path)
+        self._index_key = (self.path_regex, *_filed_under(path, prefix))
+
+
 # The methods of a function endpoint given none: a constant, so Route can tell it was not given.
 _DEFAULT_METHODS = ("GET",)
 
 
-class Route(BaseRoute):
+class Route(_PathRoute):
     """An HTTP route: a path, an endpoint (function or ASGI class) and its methods."""
 
     def __init__(
@@ -392,9 +411,7 @@ class Route(BaseRoute):
                     ordered.append("HEAD")
             self.methods = set(ordered)
             self._allow = ", ".join(ordered)
-
-        self.path_regex, self.path_format, self.param_convertors, prefix = _compile_path(path)
-        self._index_key = (self.path_regex, *_filed_under(path, prefix))
+        self._compile(path)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         child_scope = _match_path(self, scope, "http")
@@ -432,7 +449,7 @@ class Route(BaseRoute):
         return f"{type(self).__name__}(path={self.path!r}, name={self.name!r}, methods={methods!r})"
 
 
-class WebSocketRoute(BaseRoute):
+class WebSocketRoute(_PathRoute):
     """A WebSocket route: a path and an endpoint (async function or ASGI class)."""
 
     def __init__(
@@ -450,9 +467,7 @@ class WebSocketRoute(BaseRoute):
 
         app = websocket_session(endpoint) if _is_plain_callable(endpoint) else endpoint
         self.app = app if middleware is None else _wrap_middleware(app, middleware, None)
-
-        self.path_regex, self.path_format, self.param_convertors, prefix = _compile_path(path)
-        self._index_key = (self.path_regex, *_filed_under(path, prefix))
+        self._compile(path)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         child_scope = _match_path(self, scope, "websocket")
@@ -477,7 +492,7 @@ class WebSocketRoute(BaseRoute):
         return f"{type(self).__name__}(path={self.path!r}, name={self.name!r})"
 
 
-class Mount(BaseRoute):
+class Mount(_PathRoute):
     """Serve an ASGI app (or a list of routes) under a path prefix."""
 
     _path_only = False
@@ -500,12 +515,16 @@ class Mount(BaseRoute):
         self._base_app: ASGIApp = app if app is not None else Router(routes=routes)
         self.app = _wrap_middleware(self._base_app, middleware, max_body_size)
         self.name = name
-        full_path = self.path + "/{path:path}"
-        self.path_regex, self.path_format, self.param_convertors, prefix = _compile_path(full_path)
-        self._index_key = (self.path_regex, *_filed_under(full_path, prefix))
+        self._compile(self.path + "/{path:path}")
         # Without parameters of its own, the only group is the remaining path, used as it is.
         path_convertor = self.param_convertors["path"]
         self._path_only = len(self.param_convertors) == 1 and type(path_convertor) is PathConvertor
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Cached resolutions cross this mount only while it serves the same app.
+        if name == "app" and "app" in self.__dict__:
+            note_change()
+        object.__setattr__(self, name, value)
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -546,7 +565,7 @@ class Mount(BaseRoute):
             params["path"] = str(params["path"]).lstrip("/")
             path, remaining = replace_params(self.path_format, self.param_convertors, params)
             if not remaining:
-                return URLPath(path=_safe_url_path(path))
+                return URLPath(path=quote_path(path))
         elif self.name is None or name.startswith(self.name + ":"):
             remaining_name = name if self.name is None else name[len(self.name) + 1 :]
             params = dict(path_params)
@@ -560,7 +579,7 @@ class Mount(BaseRoute):
                     url = route.url_path_for(remaining_name, **remaining)
                 except NoMatchFound:
                     continue
-                path = _safe_url_path(path_prefix.rstrip("/") + str(url))
+                path = quote_path(path_prefix.rstrip("/") + str(url))
                 return URLPath(path=path, protocol=_protocol(url))
         raise NoMatchFound(name, path_params)
 
@@ -579,15 +598,21 @@ def _protocol(url: URLPath) -> Literal["http", "websocket", ""]:
     return "websocket" if url.protocol == "websocket" else "http" if url.protocol == "http" else ""
 
 
-def _host_header(scope: Scope) -> str:
+def _request_host(scope: Scope) -> str:
+    """The request's host, lower-cased and without its port; "" when absent or malformed."""
     for key, value in scope.get("headers", ()):
         if key.lower() == b"host":
-            return _strip_port(value.decode("latin-1").strip())
+            host = parse_host(value.decode("latin-1").strip())
+            return "" if host is None else host[0]
     return ""
 
 
 class Host(BaseRoute):
-    """Route by the request's `Host` header (case-insensitive, port ignored)."""
+    """Route by the request's `Host` header (case-insensitive, port ignored).
+
+    The header is read with the family's one Host parser: parameters come lower-cased, and a
+    malformed header matches no host.
+    """
 
     def __init__(self, host: str, app: ASGIApp, name: str | None = None) -> None:
         assert not host.startswith("/"), "Host must not start with '/'"
@@ -603,7 +628,7 @@ class Host(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] not in ("http", "websocket"):
             return Match.NONE, {}
-        match = self.host_regex.match(_host_header(scope))
+        match = self.host_regex.match(_request_host(scope))
         if match is None:
             return Match.NONE, {}
         matched_params = _convert_params(match, self.param_convertors)
@@ -619,7 +644,7 @@ class Host(BaseRoute):
             path = str(params.pop("path"))
             host, remaining = replace_params(self.host_format, self.param_convertors, params)
             if not remaining:
-                return URLPath(path=_safe_url_path(path), host=host)
+                return URLPath(path=quote_path(path), host=host)
         elif self.name is None or name.startswith(self.name + ":"):
             remaining_name = name if self.name is None else name[len(self.name) + 1 :]
             host, remaining = replace_params(self.host_format, self.param_convertors, path_params)
@@ -688,78 +713,14 @@ class _DefaultLifespan:
         return self
 
 
-# Routes of these classes (and subclasses that keep these methods) are filed in the index by
-# their path regex and their name; any other route is consulted for every request and every name.
-_INDEXED_MATCHES = (Route.matches, WebSocketRoute.matches, Mount.matches)
-_INDEXED_URL_PATH_FOR = (
-    Route.url_path_for,
-    WebSocketRoute.url_path_for,
-    Mount.url_path_for,
-    Host.url_path_for,
-)
-
-
-def _path_key(route: BaseRoute) -> PathKey:
-    if type(route).matches not in _INDEXED_MATCHES:
-        return None
-    # The key describes the regex compiled in `__init__`, if the route still uses that one.
-    regex = getattr(route, "path_regex", None)
-    # (regex, kind, text): one flat tuple per route, the smallest way to keep it.
-    stored: tuple[Pattern[str], str, str] | None = getattr(route, "_index_key", None)
-    if stored is not None and stored[0] is regex:
-        return (stored[1], stored[2])
-    return _derived_path_key(route, regex)
-
-
-def _derived_path_key(route: BaseRoute, regex: Any) -> PathKey:
-    """The key of a route built without its class's `__init__` (FastAPI's routes), or None.
-
-    Such a route is filed only if its regex is exactly the one `compile_path` makes of its path.
-    """
-    path = getattr(route, "path", None)
-    if not isinstance(path, str) or not isinstance(regex, Pattern):
-        return None
-    if type(route).matches is Mount.matches:
-        path += "/{path:path}"
-    try:
-        expected, _, _, prefix = _compile_path(path)
-    except (AssertionError, ValueError, re.error):
-        return None
-    if (expected.pattern, expected.flags) != (regex.pattern, regex.flags):
-        return None
-    return _filed_under(path, prefix)
-
-
-def _name_key(route: BaseRoute) -> str | None:
-    if type(route).url_path_for not in _INDEXED_URL_PATH_FOR:
-        return None
-    # A Mount or Host without a name may hold any name; a Route always has one.
-    name = getattr(route, "name", None)
-    return name if isinstance(name, str) else None
-
-
-# Enough for every static route of a large app (twice: a final "\n" also matches a route).
-_RESOLVED_CACHE_SIZE = 4096
-
-
-class _Resolved(NamedTuple):
-    root_path: str
-    routers: tuple[tuple[Router, RouteList[BaseRoute], int], ...]
-    mounts: tuple[tuple[BaseRoute, ASGIApp], ...]
-    route: BaseRoute
-    writes: tuple[tuple[str, Any], ...]
-
-
 class Router:
     """An ASGI app dispatching to the first matching route, with lifespan handling."""
 
     _routes: RouteList[BaseRoute]
+    # Finds the route of each request: index, resolution cache and when they hold.
+    _resolver: _routing_resolver.Resolver
     # Trying this many routes costs about as much as looking them up in the index.
     _scan_limit = 3
-    _index: RouteIndex[BaseRoute] | None = None
-    # Request path -> how it resolved last time (see `_remember`); made on first use.
-    _resolved: dict[str, _Resolved] | None = None
-    _indexed: tuple[RouteList[BaseRoute] | None, int] = (None, -1)
 
     def __init__(
         self,
@@ -773,6 +734,7 @@ class Router:
         middleware: Sequence[Middleware] | None = None,
         max_body_size: int | None = None,
     ) -> None:
+        self._resolver = _routing_resolver.Resolver(self)
         self.routes = RouteList(() if routes is None else routes)
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = self.not_found if default is None else default
@@ -784,7 +746,12 @@ class Router:
                 "The on_startup and on_shutdown parameters are deprecated; use lifespan instead."
             )
             if lifespan is not None:
-                raise ValueError("Use either 'lifespan' or 'on_startup'/'on_shutdown', not both.")
+                # As 0.47 did: the lifespan runs, the handlers are ignored.
+                warnings.warn(
+                    "The `lifespan` parameter cannot be used with `on_startup` or `on_shutdown`. "
+                    "Both `on_startup` and `on_shutdown` will be ignored.",
+                    stacklevel=2,
+                )
 
         self.lifespan_context: Callable[[Any], AbstractAsyncContextManager[Any]]
         if lifespan is None:
@@ -828,14 +795,16 @@ class Router:
     def routes(self, routes: list[BaseRoute]) -> None:
         self._routes = routes if isinstance(routes, RouteList) else RouteList(routes)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # What the resolver's answers depend on besides the route lists' contents: which list
+        # this router holds, and whether it serves requests without middleware of its own.
+        if name in _WATCHED_ROUTER_ATTRIBUTES and name in self.__dict__:
+            note_change()
+        object.__setattr__(self, name, value)
+
     def _route_index(self) -> RouteIndex[BaseRoute]:
-        """The index of `routes`, rebuilt when the list was replaced or mutated since."""
-        routes = self._routes
-        indexed_routes, version = self._indexed
-        if self._index is None or indexed_routes is not routes or version != routes.version:
-            self._index = RouteIndex(routes, _path_key, _name_key)
-            self._indexed = (routes, routes.version)
-        return self._index
+        """The index of `routes` as they are now."""
+        return self._resolver.route_index()
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         """The path of the route called `name` ("mount:route" for nested ones)."""
@@ -901,10 +870,7 @@ class Router:
 
     def _candidates(self, scope: Scope) -> Iterable[tuple[int, BaseRoute]]:
         """The routes that may match `scope` (with their positions), in order."""
-        routes = self._routes
-        if len(routes) <= self._scan_limit or "path" not in scope:
-            return enumerate(routes)
-        return self._route_index().for_path(get_route_path(scope))
+        return self._resolver.candidates(scope)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Dispatch to the first full match, else a method mismatch (405), else redirect/404."""
@@ -916,156 +882,11 @@ class Router:
             await self.lifespan(scope, receive, send)
             return
 
-        # The resolution cache serves requests arriving at this router straight from the server
-        # (or the app): nothing set by an outer mount shapes their matching.
-        cacheable = scope["type"] == "http" and "path_params" not in scope
-        if cacheable:
-            if "app_root_path" in scope:
-                cacheable = False
-            elif self._resolved is not None:
-                endpoint_app = self._from_cache(scope)
-                if endpoint_app is not None:
-                    await endpoint_app(scope, receive, send)
-                    return
-        top_root_path = scope.get("root_path", "")
-        chain: list[tuple[Router, BaseRoute]] = []
-        router = self
-        while True:
-            route, static = router._resolve(scope)
-            if route is None:
-                await router._unmatched(scope, receive, send)
-                return
-            route_type = type(route)
-            if route_type is Route:
-                methods = route.methods  # type: ignore[attr-defined]
-                if not methods or scope["method"] in methods:
-                    if cacheable and static:
-                        chain.append((router, route))
-                        self._remember(scope, top_root_path, chain)
-                    # Route.handle's own path, without its frame.
-                    await route.app(scope, receive, send)  # type: ignore[attr-defined]
-                    return
-            elif route_type is Mount:
-                child = _plain_router(route.app)  # type: ignore[attr-defined]
-                if child is not None:
-                    # A mounted router without middleware: go on matching in this frame, as
-                    # Mount.handle -> Router.__call__ -> Router.app would.
-                    cacheable = cacheable and static
-                    chain.append((router, route))
-                    router = child
-                    continue
-            await route.handle(scope, receive, send)
-            return
-
-    def _remember(
-        self, scope: Scope, root_path: str, chain: list[tuple[Router, BaseRoute]]
-    ) -> None:
-        """Cache how `scope`'s path resolved: routers and mounts crossed, the route reached."""
-        resolved = self._resolved
-        if resolved is None:
-            resolved = self._resolved = {}
-        if len(resolved) >= _RESOLVED_CACHE_SIZE:
-            return
-        route = chain[-1][1]
-        writes: list[tuple[str, Any]] = [("endpoint", scope["endpoint"]), ("route", route)]
-        if len(chain) > 1:
-            writes += [("app_root_path", root_path), ("root_path", scope["root_path"])]
-        resolved[scope["path"]] = _Resolved(
-            root_path,
-            tuple((router, router._routes, router._routes.version) for router, _ in chain),
-            tuple((mount, mount.app) for _, mount in chain[:-1]),  # type: ignore[attr-defined]
-            route,
-            tuple(writes),
-        )
-
-    def _from_cache(self, scope: Scope) -> ASGIApp | None:
-        """The app of the route a previous request with this path reached, `scope` updated.
-
-        An entry is used only while every router it crossed holds the same, unmutated route
-        list and every mount the same app; and only for a method the route accepts, since a
-        request it refuses may belong to a later route.
-        """
-        assert self._resolved is not None
-        entry = self._resolved.get(scope["path"])
-        if entry is None or scope.get("root_path", "") != entry.root_path:
-            return None
-        for router, routes, version in entry.routers:
-            if router._routes is not routes or routes.version != version:
-                return None
-        for mount, app in entry.mounts:
-            if mount.app is not app:  # type: ignore[attr-defined]
-                return None
-        route = entry.route
-        methods = route.methods  # type: ignore[attr-defined]
-        if methods and scope["method"] not in methods:
-            return None
-        for key, value in entry.writes:
-            scope[key] = value
-        scope["path_params"] = {}
-        return route.app  # type: ignore[attr-defined,no-any-return]
-
-    def _resolve(self, scope: Scope) -> tuple[BaseRoute | None, bool]:
-        """The first full match, else the first partial one, with `scope` updated; or None.
-
-        The flag says whether the answer depended on the path alone (every route consulted
-        was a plain Route or Mount) and the route found has no path parameters: only such
-        answers may be cached by path.
-        """
-        static = True
-        partial: BaseRoute | None = None
-        partial_scope: Scope = {}
-        path: str | None = None
-        for _, route in self._candidates(scope):
-            route_type = type(route)
-            if route_type is Route:
-                # Route.matches, with the route path read once and no Match tuple or child
-                # scope: every request runs this loop.
-                if scope["type"] != "http":
-                    continue
-                if path is None:
-                    path = get_route_path(scope)
-                match = route.path_regex.match(path)  # type: ignore[attr-defined]
-                if match is None:
-                    continue
-                params = _convert_params(match, route.param_convertors)  # type: ignore[attr-defined]
-                if params is None:
-                    continue
-                if params:
-                    static = False
-                outer = scope.get("path_params")
-                if outer:
-                    params = {**outer, **params}
-                endpoint = route.endpoint  # type: ignore[attr-defined]
-                methods = route.methods  # type: ignore[attr-defined]
-                if methods and scope["method"] not in methods:
-                    static = False
-                    if partial is None:
-                        partial = route
-                        partial_scope = {
-                            "endpoint": endpoint,
-                            "path_params": params,
-                            "route": route,
-                        }
-                    continue
-                # What _match_path builds, written straight into the scope.
-                scope["endpoint"] = endpoint
-                scope["path_params"] = params
-                scope["route"] = route
-                return route, static
-            matched, child_scope = route.matches(scope)
-            if route_type is not Mount:
-                static = False  # only a Route's or a Mount's answer depends on the path alone
-            if matched is Match.FULL:
-                scope.update(child_scope)
-                scope["route"] = route
-                # A mount with parameters of its own puts them in `path_params`.
-                return route, static and route._path_only  # type: ignore[attr-defined]
-            if matched is Match.PARTIAL and partial is None:
-                partial, partial_scope = route, child_scope
-        if partial is not None:
-            scope.update(partial_scope)
-            scope["route"] = partial
-        return partial, False
+        resolver = self._resolver
+        app = resolver.lookup(scope)
+        if app is None:
+            app = resolver.resolve(scope)
+        await app(scope, receive, send)
 
     async def _unmatched(self, scope: Scope, receive: Receive, send: Send) -> None:
         """No route matched: redirect to the other trailing-slash form if it would, else 404."""
@@ -1081,7 +902,12 @@ class Router:
         """A redirect to the path with/without its trailing slash, if that one would match."""
         redirect_scope = dict(scope)
         path: str = scope["path"]
-        redirect_scope["path"] = path.rstrip("/") if path.endswith("/") else path + "/"
+        # Decided on the path below the root path: with root_path "/sub/", "/sub/" is the
+        # route path "", which gains a slash.
+        if get_route_path(scope).endswith("/"):
+            redirect_scope["path"] = path.rstrip("/")
+        else:
+            redirect_scope["path"] = path + "/"
         for _, route in self._candidates(redirect_scope):
             match, _ = route.matches(redirect_scope)
             if match is not Match.NONE:
@@ -1189,12 +1015,8 @@ class Router:
         return decorator
 
 
-def _plain_router(app: Any) -> Router | None:
-    """`app` when it is a Router serving requests without middleware of its own, else None."""
-    if type(app) is not Router:
-        return None
-    router: Router = app
-    stack = router.middleware_stack
-    if getattr(stack, "__func__", None) is Router.app and getattr(stack, "__self__", None) is app:
-        return router
-    return None
+# The Router attributes whose assignment may change how a request resolves (see __setattr__).
+_WATCHED_ROUTER_ATTRIBUTES = frozenset({"_routes", "middleware_stack"})
+
+# Imported last: the resolver imports the route classes above.
+from starlette import _routing_resolver  # noqa: E402

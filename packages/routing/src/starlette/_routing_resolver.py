@@ -1,0 +1,277 @@
+"""The router's resolver: which route answers a scope, and when an earlier answer may be reused.
+
+Each `Router` has one `Resolver`. It owns the router's index (`_routing_index.RouteIndex`), its
+path cache and one staleness token, and every condition under which an answer is cached or
+reused is written here:
+
+- The token is the process-wide count of changes (`Changes.count`): a route list mutated or
+  replaced, a router's `middleware_stack` or a mount's `app` assigned. When it moved since the
+  resolver last looked, index and cache are dropped together, whichever router changed. Such
+  changes happen while an application is assembled, rarely afterwards, so one integer compared
+  per request replaces checking every router and mount an answer crossed.
+- Only HTTP requests that reach this router straight from the server (or the app) are cached:
+  no `path_params` or `app_root_path` set by an outer mount shapes their matching.
+- Only static answers are cached: every route consulted was a plain `Route` or `Mount`, the
+  route found has no path parameters and accepts the method, every mount crossed has no
+  parameters of its own and serves a plain router (a `Router` without middleware).
+- An entry is reused for the same path and root path, and only for a method its route accepts:
+  a request it refuses may belong to a later route.
+- The cache holds at most `CACHE_SIZE` paths; once full, further paths are resolved each time
+  (nothing is evicted: the entries are the static routes, which are few).
+
+Routes mutated in place (their `path`, regex or endpoint) are not seen, as by the index: replace
+the route instead.
+
+This module imports the route classes; `routing.py` imports it as a module at its end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from re import Pattern
+from typing import Any, NamedTuple
+
+from starlette._routing_index import Changes, PathKey, RouteIndex
+from starlette._utils import get_route_path
+from starlette.routing import (
+    BaseRoute,
+    Host,
+    Match,
+    Mount,
+    Route,
+    Router,
+    WebSocketRoute,
+    _compile_path,
+    _filed_under,
+    _match_route,
+)
+from starlette.types import ASGIApp, Scope
+
+# Enough for every static route of a large app (twice: a final "\n" also matches a route).
+CACHE_SIZE = 4096
+
+
+class Resolved(NamedTuple):
+    """How a path resolved: the route reached, and what routing wrote into the scope."""
+
+    root_path: str
+    route: Route
+    writes: tuple[tuple[str, Any], ...]
+
+
+class Resolver:
+    """Finds the app that answers a scope for one router: look up, else resolve."""
+
+    __slots__ = ("cache", "index", "router", "token")
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.index: RouteIndex[BaseRoute] | None = None
+        # Request path -> how it resolved (see `remember`); made on first use.
+        self.cache: dict[str, Resolved] | None = None
+        self.token = Changes.count
+
+    def _check_token(self) -> None:
+        """Drop the index and the cache if anything they may depend on changed since."""
+        if self.token != Changes.count:
+            self.token = Changes.count
+            self.index = None
+            self.cache = None
+
+    def route_index(self) -> RouteIndex[BaseRoute]:
+        """The index of the router's routes, as they are now."""
+        self._check_token()
+        index = self.index
+        if index is None:
+            index = self.index = RouteIndex(self.router._routes, _path_key, _name_key)
+        return index
+
+    def candidates(self, scope: Scope) -> Iterable[tuple[int, BaseRoute]]:
+        """The routes that may match `scope` (with their positions), in order."""
+        routes = self.router._routes
+        if len(routes) <= self.router._scan_limit or "path" not in scope:
+            return enumerate(routes)
+        return self.route_index().for_path(get_route_path(scope))
+
+    def lookup(self, scope: Scope) -> ASGIApp | None:
+        """The app of the route an earlier request with this path reached, `scope` updated."""
+        cache = self.cache
+        if cache is None or scope["type"] != "http" or "path_params" in scope:
+            return None
+        if "app_root_path" in scope or self.token != Changes.count:
+            return None
+        entry = cache.get(scope["path"])
+        if entry is None or scope.get("root_path", "") != entry.root_path:
+            return None
+        route = entry.route
+        methods = route.methods
+        if methods and scope["method"] not in methods:
+            return None
+        for key, value in entry.writes:
+            scope[key] = value
+        scope["path_params"] = {}
+        return route.app
+
+    def resolve(self, scope: Scope) -> ASGIApp:
+        """The app that answers `scope`, with `scope` updated as routing does; remembered when
+        the answer may be reused.
+
+        Plain routers below plain mounts are resolved here too, in this frame, as
+        `Mount.handle` -> `Router.__call__` -> `Router.app` would.
+        """
+        cacheable = (
+            scope["type"] == "http" and "path_params" not in scope and "app_root_path" not in scope
+        )
+        root_path = scope.get("root_path", "")
+        crossed = False
+        resolver = self
+        while True:
+            route, static = resolver.first_match(scope)
+            if route is None:
+                return resolver.router._unmatched
+            if type(route) is Route:
+                methods = route.methods
+                if not methods or scope["method"] in methods:
+                    if cacheable and static:
+                        self.remember(scope, root_path, route, crossed)
+                    # Route.handle's own path, without its frame.
+                    return route.app
+            elif type(route) is Mount:
+                child = _plain_router(route.app)
+                if child is not None:
+                    cacheable = cacheable and static
+                    crossed = True
+                    resolver = child._resolver
+                    continue
+            return route.handle
+
+    def remember(self, scope: Scope, root_path: str, route: Route, crossed: bool) -> None:
+        """Cache how `scope`'s path resolved: the route reached, the scope keys it set."""
+        cache = self.cache
+        if cache is None:
+            cache = self.cache = {}
+        if len(cache) >= CACHE_SIZE:
+            return
+        writes: tuple[tuple[str, Any], ...] = (("endpoint", scope["endpoint"]), ("route", route))
+        if crossed:
+            writes += (("app_root_path", root_path), ("root_path", scope["root_path"]))
+        cache[scope["path"]] = Resolved(root_path, route, writes)
+
+    def first_match(self, scope: Scope) -> tuple[BaseRoute | None, bool]:
+        """The first full match, else the first partial one, with `scope` updated; or None.
+
+        The flag says whether the answer depended on the path alone (every route consulted
+        was a plain Route or Mount) and the route found has no path parameters: only such
+        answers may be cached by path.
+        """
+        static = True
+        partial: BaseRoute | None = None
+        partial_scope: Scope = {}
+        path: str | None = None
+        for _, route in self.candidates(scope):
+            if type(route) is Route:
+                # Route.matches without its Match tuple and child scope, the path read once:
+                # every request runs this loop.
+                if scope["type"] != "http":
+                    continue
+                if path is None:
+                    path = get_route_path(scope)
+                params = _match_route(route, path)
+                if params is None:
+                    continue
+                if params:
+                    static = False
+                outer = scope.get("path_params")
+                if outer:
+                    params = {**outer, **params}
+                methods = route.methods
+                if methods and scope["method"] not in methods:
+                    static = False
+                    if partial is None:
+                        partial = route
+                        partial_scope = {
+                            "endpoint": route.endpoint,
+                            "path_params": params,
+                            "route": route,
+                        }
+                    continue
+                scope["endpoint"] = route.endpoint
+                scope["path_params"] = params
+                scope["route"] = route
+                return route, static
+            matched, child_scope = route.matches(scope)
+            if type(route) is not Mount:
+                static = False  # only a Route's or a Mount's answer depends on the path alone
+            if matched is Match.FULL:
+                scope.update(child_scope)
+                scope["route"] = route
+                # A mount with parameters of its own puts them in `path_params`.
+                return route, static and type(route) is Mount and route._path_only
+            if matched is Match.PARTIAL and partial is None:
+                partial, partial_scope = route, child_scope
+        if partial is not None:
+            scope.update(partial_scope)
+            scope["route"] = partial
+        return partial, False
+
+
+def _plain_router(app: Any) -> Router | None:
+    """`app` when it is a Router serving requests without middleware of its own, else None."""
+    if type(app) is not Router:
+        return None
+    router: Router = app
+    stack = router.middleware_stack
+    if getattr(stack, "__func__", None) is Router.app and getattr(stack, "__self__", None) is app:
+        return router
+    return None
+
+
+# Routes of these classes (and subclasses that keep these methods) are filed in the index by
+# their path regex and their name; any other route is consulted for every request and every name.
+_INDEXED_MATCHES = (Route.matches, WebSocketRoute.matches, Mount.matches)
+_INDEXED_URL_PATH_FOR = (
+    Route.url_path_for,
+    WebSocketRoute.url_path_for,
+    Mount.url_path_for,
+    Host.url_path_for,
+)
+
+
+def _path_key(route: BaseRoute) -> PathKey:
+    if type(route).matches not in _INDEXED_MATCHES:
+        return None
+    # The key describes the regex compiled in `__init__`, if the route still uses that one.
+    regex = getattr(route, "path_regex", None)
+    # (regex, kind, text): one flat tuple per route, the smallest way to keep it.
+    stored: tuple[Pattern[str], str, str] | None = getattr(route, "_index_key", None)
+    if stored is not None and stored[0] is regex:
+        return (stored[1], stored[2])
+    return _derived_path_key(route, regex)
+
+
+def _derived_path_key(route: BaseRoute, regex: Any) -> PathKey:
+    """The key of a route built without its class's `__init__` (FastAPI's routes), or None.
+
+    Such a route is filed only if its regex is exactly the one `compile_path` makes of its path.
+    """
+    path = getattr(route, "path", None)
+    if not isinstance(path, str) or not isinstance(regex, Pattern):
+        return None
+    if type(route).matches is Mount.matches:
+        path += "/{path:path}"
+    try:
+        expected, _, _, prefix = _compile_path(path)
+    except (AssertionError, ValueError, re.error):
+        return None
+    if (expected.pattern, expected.flags) != (regex.pattern, regex.flags):
+        return None
+    return _filed_under(path, prefix)
+
+
+def _name_key(route: BaseRoute) -> str | None:
+    if type(route).url_path_for not in _INDEXED_URL_PATH_FOR:
+        return None
+    # A Mount or Host without a name may hold any name; a Route always has one.
+    name = getattr(route, "name", None)
+    return name if isinstance(name, str) else None
