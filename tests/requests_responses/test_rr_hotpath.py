@@ -91,9 +91,9 @@ async def test_urlencoded_part_size_counts_name_and_value_not_the_equals_sign() 
     assert exact.multi_items() == [("ab", "cd")]
     spanning = FormParser(urlencoded_headers(), chunks_of(b"ab=c", b"d&x=1"), max_part_size=4)
     assert (await spanning.parse()).multi_items() == [("ab", "cd"), ("x", "1")]
-    with pytest.raises(MultiPartException, match="Part exceeded maximum size of 0KB"):
+    with pytest.raises(MultiPartException, match="Field exceeded maximum size of 0KB"):
         await FormParser(urlencoded_headers(), chunks_of(b"ab=c", b"de"), max_part_size=4).parse()
-    with pytest.raises(MultiPartException, match="Part exceeded maximum size of 0KB"):
+    with pytest.raises(MultiPartException, match="Field exceeded maximum size of 0KB"):
         await FormParser(urlencoded_headers(), chunks_of(b"ab=cde&"), max_part_size=4).parse()
 
 

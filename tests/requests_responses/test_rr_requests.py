@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import pickle
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -9,6 +11,7 @@ import pytest
 
 from starlette.datastructures import URL, Address, FormData, State, UploadFile, URLPath
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import (
     ClientDisconnect,
     HTTPConnection,
@@ -92,6 +95,8 @@ def multipart_body(*parts: tuple[str, str | None, bytes]) -> bytes:
 
 MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
 URLENCODED = "application/x-www-form-urlencoded"
+# What ExceptionMiddleware puts in the scope: the request is inside an application.
+IN_APP: dict[str, Any] = {"starlette.exception_handlers": ({}, {})}
 
 
 # --- cookie_parser ---
@@ -445,6 +450,76 @@ async def test_invalid_json_raises_value_error() -> None:
         await Request(http_scope(), receive).json()
 
 
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"{not json", json.JSONDecodeError),
+        (b"", json.JSONDecodeError),
+        (DEEP, RecursionError),
+        (b"\xff\xfe{", UnicodeDecodeError),
+    ],
+)
+async def test_invalid_json_outside_an_application_propagates_as_raised(
+    body: bytes, error: type[Exception]
+) -> None:
+    receive, _ = receive_from(*body_messages(body))
+    with pytest.raises(error) as info:
+        await Request(http_scope(), receive).json()
+    assert type(info.value) is error
+    assert not isinstance(info.value, HTTPException)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b"{not json", "Invalid JSON body."),
+        (b"[1, 2] x", "Invalid JSON body."),
+        (b"\xff\xfe{", "Invalid JSON body."),
+        (DEEP, "JSON body nested too deeply."),
+    ],
+)
+async def test_invalid_json_inside_an_application_is_a_400(body: bytes, detail: str) -> None:
+    receive, _ = receive_from(*body_messages(body))
+    request = Request(http_scope(**IN_APP), receive)
+    with pytest.raises(json.JSONDecodeError) as info:  # what users catch keeps working
+        await request.json()
+    exc = info.value
+    assert isinstance(exc, HTTPException)
+    assert (exc.status_code, exc.detail, exc.headers) == (400, detail, None)
+    assert isinstance(exc.__cause__, (ValueError, RecursionError))
+
+
+@pytest.mark.anyio
+async def test_invalid_json_inside_an_application_reads_as_a_json_error() -> None:
+    receive, _ = receive_from(*body_messages(b'{"a": }'))
+    with pytest.raises(json.JSONDecodeError) as info:
+        await Request(http_scope(**IN_APP), receive).json()
+    exc = info.value
+    # The parser's message and position, as a JSONDecodeError has them.
+    assert str(exc) == "Expecting value: line 1 column 7 (char 6)"
+    assert (exc.msg, exc.doc, exc.pos, exc.lineno, exc.colno) == (
+        "Expecting value",
+        '{"a": }',
+        6,
+        1,
+        7,
+    )
+    copy = pickle.loads(pickle.dumps(exc))
+    assert isinstance(copy, json.JSONDecodeError)
+    assert str(copy) == str(exc)
+
+
+@pytest.mark.anyio
+async def test_valid_json_inside_an_application() -> None:
+    receive, _ = receive_from(*body_messages(b'{"a": 1}'))
+    assert await Request(http_scope(**IN_APP), receive).json() == {"a": 1}
+
+
 @pytest.mark.anyio
 async def test_disconnect_while_streaming() -> None:
     receive, _ = receive_from(
@@ -631,41 +706,48 @@ async def test_close_without_form_is_a_no_op() -> None:
     await Request(http_scope()).close()
 
 
-async def form_error(request: Request, **limits: Any) -> HTTPException:
-    with pytest.raises(HTTPException) as info:
-        await request.form(**limits)
-    assert info.value.status_code == 400
-    return info.value
+async def form_error(body: bytes, content_type: str = URLENCODED, **limits: Any) -> str:
+    """The form's error text, checked both ways: outside an application `MultiPartException`
+    (upstream's), inside one `HTTPException(400)` with the same text."""
+    with pytest.raises(MultiPartException) as outside:
+        await make_request(body, content_type=content_type).form(**limits)
+    with pytest.raises(HTTPException) as inside:
+        await make_request(body, content_type=content_type, **IN_APP).form(**limits)
+    assert inside.value.status_code == 400
+    assert inside.value.detail == outside.value.message
+    assert isinstance(inside.value.__cause__, MultiPartException)
+    return outside.value.message
 
 
 @pytest.mark.anyio
-async def test_form_limits_urlencoded_give_400() -> None:
-    request = make_request(b"a=1&b=2&c=3", content_type=URLENCODED)
-    exc = await form_error(request, max_fields=2)
-    assert exc.detail == "Too many fields. Maximum number of fields is 2."
-    request = make_request(b"a=" + b"x" * 3000, content_type=URLENCODED)
-    exc = await form_error(request, max_part_size=2048)
-    assert exc.detail == "Part exceeded maximum size of 2KB."
+async def test_form_limits_urlencoded() -> None:
+    text = await form_error(b"a=1&b=2&c=3", max_fields=2)
+    assert text == "Too many fields. Maximum number of fields is 2."
+    # Upstream's text: a urlencoded body has fields, not parts.
+    text = await form_error(b"a=" + b"x" * 3000, max_part_size=2048)
+    assert text == "Field exceeded maximum size of 2KB."
 
 
 @pytest.mark.anyio
-async def test_form_limits_multipart_give_400() -> None:
+async def test_form_limits_multipart() -> None:
     files = multipart_body(("a", "a.txt", b"1"), ("b", "b.txt", b"2"))
-    exc = await form_error(make_request(files, content_type=MULTIPART), max_files=1)
-    assert exc.detail == "Too many files. Maximum number of files is 1."
+    text = await form_error(files, MULTIPART, max_files=1)
+    assert text == "Too many files. Maximum number of files is 1."
     fields = multipart_body(("a", None, b"1"), ("b", None, b"2"))
-    exc = await form_error(make_request(fields, content_type=MULTIPART), max_fields=1)
-    assert exc.detail == "Too many fields. Maximum number of fields is 1."
+    text = await form_error(fields, MULTIPART, max_fields=1)
+    assert text == "Too many fields. Maximum number of fields is 1."
     big = multipart_body(("a", None, b"x" * 5000))
-    exc = await form_error(make_request(big, content_type=MULTIPART), max_part_size=4096)
-    assert exc.detail == "Part exceeded maximum size of 4KB."
+    text = await form_error(big, MULTIPART, max_part_size=4096)
+    assert text == "Part exceeded maximum size of 4KB."
 
 
 @pytest.mark.anyio
-async def test_form_default_limits_give_400() -> None:
+async def test_form_default_limits() -> None:
     many = b"&".join(b"f=1" for _ in range(1001))
-    exc = await form_error(make_request(many, content_type=URLENCODED))
-    assert exc.detail == "Too many fields. Maximum number of fields is 1000."
+    assert await form_error(many) == "Too many fields. Maximum number of fields is 1000."
+
+
+NO_NAME = 'The Content-Disposition header field "name" must be provided.'
 
 
 @pytest.mark.anyio
@@ -677,29 +759,38 @@ async def test_form_default_limits_give_400() -> None:
             multipart_body(("a", None, b"1")),
             "Missing boundary in multipart.",
         ),
-        (MULTIPART, b"\x00\x01 garbage \xff", "Malformed multipart body: "),
+        # Whatever the parser found wrong: one generic text (upstream's), not its diagnostics.
+        (MULTIPART, b"\x00\x01 garbage \xff", "Invalid multipart data."),
         (
             "multipart/form-data; boundary=" + "b" * 300,
             b"--" + b"b" * 300 + b"--\r\n",
-            "Invalid boundary in multipart: ",
+            "Invalid multipart data.",
         ),
+        (MULTIPART, multipart_body(("a", None, b"1"))[:-12], "Invalid multipart data."),
         (
             MULTIPART,
             f'--{BOUNDARY}\r\nContent-Disposition: form-data; filename="x"\r\n\r\n1\r\n'
             f"--{BOUNDARY}--\r\n".encode(),
-            'The Content-Disposition header field "name" must be provided.',
+            NO_NAME,
         ),
+        # No Content-Disposition at all: the same text, as upstream's.
         (
             MULTIPART,
             f"--{BOUNDARY}\r\nContent-Type: text/plain\r\n\r\n1\r\n--{BOUNDARY}--\r\n".encode(),
-            "Missing Content-Disposition header in multipart part.",
+            NO_NAME,
         ),
-        (MULTIPART, multipart_body(("a", None, b"1"))[:-12], "Malformed multipart body: "),
     ],
 )
-async def test_malformed_multipart_gives_400(content_type: str, body: bytes, detail: str) -> None:
-    exc = await form_error(make_request(body, content_type=content_type))
-    assert exc.detail.startswith(detail)
+async def test_malformed_multipart(content_type: str, body: bytes, detail: str) -> None:
+    assert await form_error(body, content_type) == detail
+
+
+@pytest.mark.anyio
+async def test_multipart_parser_diagnostics_stay_in_the_cause() -> None:
+    with pytest.raises(MultiPartException) as info:
+        await make_request(b"\x00\x01 garbage", content_type=MULTIPART).form()
+    assert info.value.message == "Invalid multipart data."
+    assert info.value.__cause__ is not None  # python-multipart's own error, for debugging
 
 
 @pytest.mark.anyio
@@ -740,8 +831,8 @@ async def form_app(scope: Scope, receive: Receive, send: Any) -> None:
     try:
         async with request.form(max_files=1) as form:
             status, text = 200, ",".join(sorted(form.keys()))
-    except HTTPException as exc:
-        status, text = exc.status_code, exc.detail
+    except MultiPartException as exc:
+        status, text = 400, exc.message
     await send(
         {
             "type": "http.response.start",
@@ -753,7 +844,8 @@ async def form_app(scope: Scope, receive: Receive, send: Any) -> None:
 
 
 @pytest.mark.anyio
-async def test_asgi_application_answers_400_for_too_many_files() -> None:
+async def test_asgi_application_catching_multipart_exception() -> None:
+    # Outside an application `except MultiPartException` works, as with upstream.
     body = multipart_body(("a", "a.txt", b"1"), ("b", "b.txt", b"2"))
     receive, _ = receive_from(*body_messages(body))
     sent: list[Message] = []

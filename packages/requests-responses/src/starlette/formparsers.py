@@ -6,6 +6,7 @@ or hostile body fails early with a `MultiPartException` instead of being buffere
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import anyio
 
 from starlette.datastructures import FormData, Headers, UploadFile
 
-__all__ = ["FormMessage", "FormParser", "MultiPartException", "MultiPartParser", "MultipartPart"]
+__all__ = ["FormParser", "MultiPartException", "MultiPartParser", "MultipartPart"]
 
 _MULTIPART_MISSING = (
     "The `python-multipart` library must be installed to parse multipart forms: "
@@ -51,12 +52,29 @@ def _import_multipart() -> _Multipart:
     )
 
 
-class FormMessage(Enum):
+class _FormMessage(Enum):
     FIELD_START = 1
     FIELD_NAME = 2
     FIELD_DATA = 3
     FIELD_END = 4
     END = 5
+
+
+_FormMessage.__name__ = _FormMessage.__qualname__ = "FormMessage"
+
+_FORM_MESSAGE_DEPRECATED = (
+    "FormMessage is deprecated: FormParser no longer produces these messages while parsing."
+)
+
+
+def __getattr__(name: str) -> Any:
+    # `FormMessage` still imports and works, with a warning: it only served the callbacks of
+    # the 0.x parser. Upstream has no warning for it; a DeprecationWarning, so only those who
+    # look (tests, -W) see it.
+    if name == "FormMessage":
+        warnings.warn(_FORM_MESSAGE_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return _FormMessage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class MultiPartException(Exception):
@@ -69,6 +87,16 @@ class MultiPartException(Exception):
 
 def _part_too_large(max_part_size: int) -> MultiPartException:
     return MultiPartException(f"Part exceeded maximum size of {max_part_size // 1024}KB.")
+
+
+def _field_too_large(max_part_size: int) -> MultiPartException:
+    # A urlencoded body has fields, not parts (upstream 1.x's text).
+    return MultiPartException(f"Field exceeded maximum size of {max_part_size // 1024}KB.")
+
+
+# What any multipart body the parser cannot read gets (upstream 1.x's text): the parser's own
+# diagnostics describe its internals, not the request, and stay in the exception's cause.
+_INVALID_MULTIPART = "Invalid multipart data."
 
 
 def _too_many_fields(max_fields: int | float) -> MultiPartException:
@@ -107,30 +135,30 @@ class FormParser:
         self.max_part_size = max_part_size
         # Filled by the `on_*` callbacks, kept for API compatibility. Parsing calls only
         # `on_field_start` (a hook for subclasses): pairs go straight to the items.
-        self.messages: list[tuple[FormMessage, bytes]] = []
+        self.messages: list[tuple[_FormMessage, bytes]] = []
         # The start of a pair whose end is in a later chunk.
         self._pending = bytearray()
         self._items: list[tuple[str, str | UploadFile]] = []
 
     def on_field_start(self) -> None:
-        self.messages.append((FormMessage.FIELD_START, b""))
+        self.messages.append((_FormMessage.FIELD_START, b""))
 
     def on_field_name(self, data: bytes, start: int, end: int) -> None:
-        self.messages.append((FormMessage.FIELD_NAME, data[start:end]))
+        self.messages.append((_FormMessage.FIELD_NAME, data[start:end]))
 
     def on_field_data(self, data: bytes, start: int, end: int) -> None:
-        self.messages.append((FormMessage.FIELD_DATA, data[start:end]))
+        self.messages.append((_FormMessage.FIELD_DATA, data[start:end]))
 
     def on_field_end(self) -> None:
-        self.messages.append((FormMessage.FIELD_END, b""))
+        self.messages.append((_FormMessage.FIELD_END, b""))
 
     def on_end(self) -> None:
-        self.messages.append((FormMessage.END, b""))
+        self.messages.append((_FormMessage.END, b""))
 
     def _check_size(self, pair: bytes | bytearray) -> None:
         # The size of a part is that of its name and value: the `=` between them does not count.
         if len(pair) - (b"=" in pair) > self.max_part_size:
-            raise _part_too_large(self.max_part_size)
+            raise _field_too_large(self.max_part_size)
 
     def _start_pair(self) -> None:
         self.on_field_start()
@@ -156,7 +184,7 @@ class FormParser:
             if len(items) >= max_fields:
                 raise _too_many_fields(max_fields)
             if len(pair) - (b"=" in pair) > max_part_size:
-                raise _part_too_large(max_part_size)
+                raise _field_too_large(max_part_size)
             name, _, value = pair.partition(b"=")
             items.append((decode(name), decode(value)))
 
@@ -280,9 +308,8 @@ class MultiPartParser:
 
     def on_headers_finished(self) -> None:
         part = self._current_part
-        if part.content_disposition is None:
-            raise MultiPartException("Missing Content-Disposition header in multipart part.")
-        _, options = self._multipart.parse_options_header(part.content_disposition)
+        # No Content-Disposition at all, or one without a name: the same text, as upstream's.
+        _, options = self._multipart.parse_options_header(part.content_disposition or b"")
         try:
             part.field_name = _user_safe_decode(options[b"name"], self._charset)
         except KeyError:
@@ -349,7 +376,7 @@ class MultiPartParser:
         try:
             parser = multipart.MultipartParser(boundary, callbacks)
         except multipart.FormParserError as exc:  # an over-long boundary, for one
-            raise MultiPartException(f"Invalid boundary in multipart: {exc}") from exc
+            raise MultiPartException(_INVALID_MULTIPART) from exc
         received = False
         try:
             async with aclosing(self.stream) as stream:
@@ -359,11 +386,11 @@ class MultiPartParser:
                         try:
                             parser.write(chunk)
                         except multipart.FormParserError as exc:
-                            raise MultiPartException(f"Malformed multipart body: {exc}") from exc
+                            raise MultiPartException(_INVALID_MULTIPART) from exc
                     await self._write_file_parts()
             parser.finalize()
             if received and parser.state != multipart.MultipartState.END:
-                raise MultiPartException("Malformed multipart body: unexpected end of body.")
+                raise MultiPartException(_INVALID_MULTIPART)  # the body ended mid-part
         except BaseException:
             # Shielded: cleanup must also happen when the parse is being cancelled.
             with anyio.CancelScope(shield=True):

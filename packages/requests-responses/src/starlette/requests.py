@@ -88,6 +88,35 @@ def _json_loads(body: bytes) -> Any:
     return value
 
 
+class _InvalidJSONBody(json.JSONDecodeError, HTTPException):
+    """A body that `request.json()` cannot decode, read inside an application.
+
+    Both things at once: a `json.JSONDecodeError` (so `except json.JSONDecodeError` around
+    `request.json()` still catches it) and an `HTTPException(400)`, which the application's
+    exception middleware answers with a plain 400 instead of a 500 and a logged traceback.
+    Handlers match it by its MRO as usual: one registered for `ValueError` comes first.
+    """
+
+    def __init__(self, detail: str, msg: str, doc: str, pos: int) -> None:
+        json.JSONDecodeError.__init__(self, msg, doc, pos)
+        HTTPException.__init__(self, 400, detail)
+
+    # What a JSONDecodeError says (the parser's position); the client only sees `detail`.
+    __str__ = json.JSONDecodeError.__str__
+
+    def __reduce__(self) -> tuple[type[_InvalidJSONBody], tuple[str, str, str, int]]:
+        return _InvalidJSONBody, (self.detail, self.msg, self.doc, self.pos)
+
+
+def _invalid_json(exc: ValueError | RecursionError, body: bytes) -> _InvalidJSONBody:
+    if isinstance(exc, json.JSONDecodeError):
+        return _InvalidJSONBody("Invalid JSON body.", exc.msg, exc.doc, exc.pos)
+    doc = body.decode("latin-1")
+    if isinstance(exc, RecursionError):
+        return _InvalidJSONBody("JSON body nested too deeply.", str(exc), doc, 0)
+    return _InvalidJSONBody("Invalid JSON body.", str(exc), doc, 0)  # not UTF-8 (or -16, -32)
+
+
 class ClientDisconnect(Exception):
     """The client went away while the request body was being read."""
 
@@ -238,6 +267,11 @@ class HTTPConnection(Mapping[str, Any]):
         return url_path.make_absolute_url(base_url=self.base_url)
 
 
+# Set by ExceptionMiddleware (every application has one): the request is "inside an
+# application", whose handlers answer an HTTPException. Outside one, errors propagate as raised.
+_HANDLERS_KEY = "starlette.exception_handlers"
+
+
 def _media_type(content_type: str) -> str:
     return content_type.partition(";")[0].strip().lower()
 
@@ -322,9 +356,20 @@ class Request(HTTPConnection):
         return self._body
 
     async def json(self) -> Any:
-        """The body decoded as JSON, kept after the first call."""
+        """The body decoded as JSON, kept after the first call.
+
+        A body that is not JSON raises what `json.loads` raises; inside an application (its
+        exception middleware put handlers in the scope) that is a `json.JSONDecodeError` that
+        is also an `HTTPException(400)`, so the client gets a 400, not a 500.
+        """
         if not hasattr(self, "_json"):
-            self._json = _json_loads(await self.body())
+            body = await self.body()
+            try:
+                self._json = _json_loads(body)
+            except (ValueError, RecursionError) as exc:
+                if _HANDLERS_KEY not in self.scope:
+                    raise
+                raise _invalid_json(exc, body) from exc
         return self._json
 
     async def _get_form(
@@ -357,7 +402,10 @@ class Request(HTTPConnection):
                 else:
                     self._form = FormData()
             except MultiPartException as exc:
-                # Always a client error, whether or not an application handles this request.
+                # Inside an application, a client error its middleware answers with 400;
+                # outside one, upstream's exception, for `except MultiPartException`.
+                if _HANDLERS_KEY not in self.scope:
+                    raise
                 raise HTTPException(status_code=400, detail=exc.message) from exc
         return self._form
 
@@ -370,7 +418,8 @@ class Request(HTTPConnection):
     ) -> AwaitableOrContextManager[FormData]:
         """The parsed form body; `async with request.form() as form:` also closes its files.
 
-        A form over a limit, or malformed, raises `HTTPException(400)` naming the problem.
+        A form over a limit, or malformed, raises `MultiPartException` naming the problem;
+        inside an application, `HTTPException(400)` with that text, answered with a 400.
         """
         return AwaitableOrContextManagerWrapper(
             self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size)
