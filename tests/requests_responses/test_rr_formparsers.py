@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from starlette.datastructures import FormData, Headers, UploadFile
 from starlette import formparsers
+from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser, MultipartPart
 
 BOUNDARY = "a7f3b9c2e1d4"
