@@ -50,7 +50,17 @@ class EndpointInfo(NamedTuple):
 _CONVERTER_REGEX = re.compile(r":\w+}")
 
 # The verbs an HTTPEndpoint subclass may document.
-_ENDPOINT_METHODS = ("get", "post", "put", "patch", "delete", "options")
+_ENDPOINT_METHODS = ("get", "post", "put", "patch", "delete", "options", "query")
+
+# "3.2", "3.2.0", "3.10.1-rc1": the major and minor version of an "openapi" field.
+_OPENAPI_VERSION_REGEX = re.compile(r"([0-9]+)\.([0-9]+)")
+
+
+def _documents_query(schema: dict[str, Any]) -> bool:
+    """Whether `schema` declares OpenAPI 3.2 or later, the first version with QUERY operations."""
+    match = _OPENAPI_VERSION_REGEX.match(str(schema.get("openapi", "")))
+    return match is not None and (int(match[1]), int(match[2])) >= (3, 2)
+
 
 # A line holding only `---`: the YAML of a docstring follows the last one.
 _SEPARATOR_REGEX = re.compile(r"^[ \t]*---[ \t]*$", re.MULTILINE)
@@ -134,7 +144,10 @@ class SchemaGenerator(BaseSchemaGenerator):
     def get_schema(self, routes: list[BaseRoute]) -> dict[str, Any]:
         schema = copy.deepcopy(self.base_schema)
         paths: dict[str, Any] = schema.setdefault("paths", {})
+        with_query = _documents_query(schema)
         for endpoint in self.get_endpoints(routes):
+            if endpoint.http_method == "query" and not with_query:
+                continue  # an operation older OpenAPI versions cannot express
             parsed = self.parse_docstring(endpoint.func)
             if parsed:
                 paths.setdefault(endpoint.path, {})[endpoint.http_method] = parsed
