@@ -72,11 +72,11 @@ def test_header_injection_through_cr_or_lf_is_refused() -> None:
             arguments: dict[str, Any] = {"key": "k", "value": "v", "path": "/", field: value}
             with pytest.raises(ValueError, match="must not contain CR, LF"):
                 Response().set_cookie(**arguments)
-        if "\x00" not in value:  # MutableHeaders refuses line breaks; NUL is the server's job
-            with pytest.raises(ValueError, match="contains a CR or LF"):
-                MutableHeaders()["X-Echo"] = value
-            with pytest.raises(ValueError, match="contains a CR or LF"):
-                Response().headers.append("X-Echo", value)
+        # One rule for every entry point: MutableHeaders refuses CR, LF and NUL too.
+        with pytest.raises(ValueError, match="must not contain CR, LF"):
+            MutableHeaders()["X-Echo"] = value
+        with pytest.raises(ValueError, match="must not contain CR, LF"):
+            Response().headers.append("X-Echo", value)
         # A redirect target is percent-encoded into a single Location value.
         location = RedirectResponse(f"/next{value}").headers["location"]
         assert not set("\r\n\x00") & set(location)

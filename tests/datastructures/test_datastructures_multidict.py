@@ -71,9 +71,13 @@ def test_immutable_multidict_eq() -> None:
     assert a != [("a", "1"), ("b", "2")]
 
 
-def test_immutable_multidict_eq_repeated_keys_is_order_insensitive_per_key() -> None:
-    assert ImmutableMultiDict([("a", "1"), ("a", "2")]) == ImmutableMultiDict(
+def test_immutable_multidict_eq_repeated_keys_is_order_sensitive_per_key() -> None:
+    # As in 1.x: the order of a repeated key's values is significant, the order of keys is not.
+    assert ImmutableMultiDict([("a", "1"), ("a", "2")]) != ImmutableMultiDict(
         [("a", "2"), ("a", "1")]
+    )
+    assert ImmutableMultiDict([("a", "1"), ("b", "x"), ("a", "2")]) == ImmutableMultiDict(
+        [("b", "x"), ("a", "1"), ("a", "2")]
     )
     assert ImmutableMultiDict([("a", "1"), ("a", "1")]) != ImmutableMultiDict(
         [("a", "1"), ("a", "2")]
@@ -83,12 +87,14 @@ def test_immutable_multidict_eq_repeated_keys_is_order_insensitive_per_key() -> 
 def test_immutable_multidict_eq_unorderable_values_does_not_raise() -> None:
     file = UploadFile(io.BytesIO(b""))
     left = ImmutableMultiDict([("f", file), ("f", "text"), ("n", None)])
-    right = ImmutableMultiDict([("n", None), ("f", "text"), ("f", file)])
+    right = ImmutableMultiDict([("n", None), ("f", file), ("f", "text")])
     assert left == right
+    assert left != ImmutableMultiDict([("n", None), ("f", "text"), ("f", file)])
     other = ImmutableMultiDict([("f", UploadFile(io.BytesIO(b""))), ("f", "text"), ("n", None)])
     assert left != other
     unhashable = ImmutableMultiDict([("a", [1]), ("a", {"x": 1})])
-    assert unhashable == ImmutableMultiDict([("a", {"x": 1}), ("a", [1])])
+    assert unhashable == ImmutableMultiDict([("a", [1]), ("a", {"x": 1})])
+    assert unhashable != ImmutableMultiDict([("a", {"x": 1}), ("a", [1])])
 
 
 def test_immutable_multidict_is_unhashable() -> None:
@@ -224,8 +230,9 @@ def test_query_params_too_many_arguments() -> None:
         QueryParams("a=1", "b=2")
 
 
-def test_query_params_repeated_keys_compare_without_raising() -> None:
-    assert QueryParams("a=1&a=2") == QueryParams("a=2&a=1")
+def test_query_params_repeated_keys_compare_in_order() -> None:
+    assert QueryParams("a=1&a=2") != QueryParams("a=2&a=1")
+    assert QueryParams("a=1&b=2&a=3") == QueryParams("b=2&a=1&a=3")
     assert QueryParams("a=1&a=2") != QueryParams("a=1&a=3")
     assert QueryParams("a=1") == QueryParams({"a": "1"})
     assert QueryParams("a=1") != "a=1"
@@ -242,11 +249,12 @@ def test_form_data_holds_strings_and_files() -> None:
     assert repr(FormData([("a", "1")])) == "FormData([('a', '1')])"
 
 
-def test_form_data_with_repeated_keys_and_files_compares_without_raising() -> None:
+def test_form_data_with_repeated_keys_and_files_compares_in_order() -> None:
     one = UploadFile(io.BytesIO(b"1"), filename="1")
     two = UploadFile(io.BytesIO(b"2"), filename="2")
-    assert FormData([("f", one), ("f", two)]) == FormData([("f", two), ("f", one)])
-    assert FormData([("f", one), ("f", "x")]) == FormData([("f", "x"), ("f", one)])
+    assert FormData([("f", one), ("f", two)]) == FormData([("f", one), ("f", two)])
+    assert FormData([("f", one), ("f", two)]) != FormData([("f", two), ("f", one)])
+    assert FormData([("f", one), ("g", "x")]) == FormData([("g", "x"), ("f", one)])
     assert FormData([("f", one)]) != FormData([("f", two)])
 
 

@@ -101,7 +101,7 @@ def test_query_params_from_any_string_are_stable_under_reencoding(query: str) ->
 
 header_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-ABCXYZ0123456789_", min_size=1)
 header_values = st.text(
-    alphabet=st.characters(codec="latin-1", exclude_characters="\r\n"), max_size=20
+    alphabet=st.characters(codec="latin-1", exclude_characters="\r\n\x00"), max_size=20
 )
 raw_headers = st.lists(
     st.tuples(header_names, st.binary(max_size=20)).map(lambda kv: (kv[0].encode(), kv[1])),
@@ -177,8 +177,8 @@ def test_mutable_headers_follow_the_list_model(
 
 
 @SETTINGS
-@given(value=st.text(max_size=10), breaker=st.sampled_from(["\r", "\n", "\r\n"]))
-def test_mutable_headers_refuse_line_breaks_and_stay_unchanged(value: str, breaker: str) -> None:
+@given(value=st.text(max_size=10), breaker=st.sampled_from(["\r", "\n", "\r\n", "\x00"]))
+def test_mutable_headers_refuse_cr_lf_nul_and_stay_unchanged(value: str, breaker: str) -> None:
     headers = MutableHeaders({"a": "1"})
     for attempt in (
         lambda: headers.__setitem__("a", value + breaker),
@@ -191,5 +191,5 @@ def test_mutable_headers_refuse_line_breaks_and_stay_unchanged(value: str, break
         except ValueError:
             pass
         else:  # pragma: no cover - the property failing
-            raise AssertionError("a CR or LF reached the header list")
+            raise AssertionError("a CR, LF or NUL reached the header list")
     assert headers.raw == [(b"a", b"1")]

@@ -98,6 +98,32 @@ def test_url_replace_netloc_parts() -> None:
     assert with_user.replace(password="new") == "https://u:new@example.org/path"
 
 
+@pytest.mark.parametrize(
+    ("start", "hostname", "expected", "port"),
+    [
+        ("http://example.com/p", "other.com:9000", "http://other.com:9000/p", 9000),
+        (
+            "http://u:p@example.com:8000/p",
+            "other.com:9000",
+            "http://u:p@other.com:9000:8000/p",
+            None,
+        ),
+        ("http://example.com/p", "1.2.3.4:5", "http://1.2.3.4:5/p", 5),
+        ("http://example.com/p", "host:", "http://host:/p", None),
+        ("http://example.com:1/p", "fe80::1", "http://[fe80::1]:1/p", 1),
+        ("http://example.com/p", "::ffff:1.2.3.4", "http://[::ffff:1.2.3.4]/p", None),
+    ],
+)
+def test_url_replace_hostname_carrying_a_port(
+    start: str, hostname: str, expected: str, port: int | None
+) -> None:
+    # As 1.x: only an IPv6 address gains brackets; "host:port" is written as given.
+    url = URL(start).replace(hostname=hostname)
+    assert str(url) == expected
+    if port is not None:
+        assert url.port == port
+
+
 def test_url_replace_brackets_ipv6_hosts() -> None:
     url = URL("http://[::1]:8000/path")
     assert url.hostname == "::1"
@@ -216,6 +242,16 @@ def test_url_from_scope_accepts_valid_host_headers(host: str) -> None:
         b"evil.com\\x",
         b"",
         b"caf\xe9.com",
+        b"localhost:1@evil.com",
+        b"127.0.0.1:abc",
+        b"127.0.0.1:",
+        b"localhost:8000/../x",
+        b"[::1]evil.example.com",
+        b"[:::]",
+        b"[1.2.3.4]",
+        b"localhost:65536",
+        b"localhost:99999",
+        b":8000",
     ],
 )
 def test_url_from_scope_ignores_malformed_host_header(host: bytes) -> None:
@@ -238,7 +274,6 @@ def test_url_from_scope_root_path() -> None:
         ("/a?b", "/a%3Fb"),
         ("/a#b", "/a%23b"),
         ("/a\\b", "/a%5Cb"),
-        ("//evil.com/x", "/%2Fevil.com/x"),
         ("/ok/path", "/ok/path"),
         ("/a%20b", "/a%20b"),
     ],
@@ -255,6 +290,28 @@ def test_url_from_scope_leading_double_slash_without_server() -> None:
     url = URL(scope={"type": "http", "path": "//evil.com/x"})
     assert url.netloc == ""
     assert url.path == "/%2Fevil.com/x"
+    assert str(url) == "/%2Fevil.com/x"
+
+
+def test_url_from_scope_keeps_a_leading_double_slash_after_an_authority() -> None:
+    # As 1.x: after "http://host" a leading "//" is an empty segment, not another authority.
+    with_host = URL(scope=make_scope(path="//evil.com/x", headers=[(b"host", b"h.example")]))
+    assert str(with_host) == "http://h.example//evil.com/x"
+    assert with_host.netloc == "h.example"
+    assert with_host.path == "//evil.com/x"
+    with_server = URL(scope=make_scope(path="//evil.com/x", server=("10.0.0.1", 8000)))
+    assert str(with_server) == "http://10.0.0.1:8000//evil.com/x"
+    assert with_server.netloc == "10.0.0.1:8000"
+    # A malformed Host falls back to the server: still an authority, still the right host.
+    bad_host = make_scope(path="//evil.com/x", headers=[(b"host", b"[:::]")])
+    assert str(URL(scope=bad_host)) == "http://example.org//evil.com/x"
+
+
+def test_url_from_scope_never_raises_on_a_malformed_bracketed_host() -> None:
+    # Issue 14: "Host: [:::]" used to reach urlsplit, which raised (a 500 for any endpoint).
+    url = URL(scope=make_scope(headers=[(b"host", b"[:::]")]))
+    assert url.hostname == "example.org"
+    assert url.port is None
 
 
 def test_url_from_scope_accepts_headers_as_tuple_or_missing() -> None:

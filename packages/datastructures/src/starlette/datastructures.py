@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import (
     ItemsView,
     Iterable,
@@ -19,6 +18,13 @@ from tempfile import SpooledTemporaryFile
 from typing import Any, BinaryIO, Literal, NamedTuple, TypeVar, overload
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
+from starlette._utils import (
+    DEFAULT_PORTS,
+    check_header_value,
+    is_ipv6_address,
+    parse_host,
+    quote_path,
+)
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
@@ -50,35 +56,13 @@ class Address(NamedTuple):
     port: int
 
 
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-
-# host[:port] as RFC 3986 allows it: a bracketed IP literal or a reg-name/IPv4 address. Anything
-# else ("evil.com/path", "a@b", spaces, ...) must not leak into a URL we build.
-_HOST_HEADER_RE = re.compile(
-    r"(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)(?::[0-9]{1,5})?"
-)
-
-
-def _encode_scope_path(path: str) -> str:
-    # scope["path"] is already percent-decoded: characters that delimit URL parts must be
-    # re-encoded, or "/a?b" would turn into a query and "//evil.com" into an authority.
-    for char, escaped in (("?", "%3F"), ("#", "%23"), ("\\", "%5C")):
-        if char in path:
-            path = path.replace(char, escaped)
-    if path.startswith("//"):
-        path = "/%2F" + path[2:]
-    elif path and not path.startswith("/"):
-        # Not origin-form (`*`, or whatever a server let through): after the authority it would
-        # run into the host ("http://host[:x"), so it starts a path of its own.
-        path = "/" + path
-    return path
-
-
 def _host_from_headers(scope: Scope) -> str | None:
+    # The Host header as the client wrote it, when the one Host parser accepts it: anything
+    # else ("a@evil.com", "[:::]", "host:99999", ...) must not leak into a URL we build.
     for key, value in scope.get("headers") or ():
         if key == b"host":
             host = value.decode("latin-1")
-            return host if _HOST_HEADER_RE.fullmatch(host) else None
+            return host if parse_host(host) is not None else None
     return None
 
 
@@ -90,19 +74,21 @@ def _url_from_scope(scope: Scope) -> str:
     # ASGI puts root_path inside path; older servers did not, so prefix it only when missing.
     if root_path and not path.startswith(root_path):
         path = root_path + path
-    path = _encode_scope_path(path)
     query_string: bytes = scope.get("query_string", b"")
 
+    # scope["path"] is percent-decoded: quote_path re-encodes what would end the path. A leading
+    # "//" is harmless after an authority ("http://host//a") but, alone, would read as one.
     host = _host_from_headers(scope)
     if host:
-        url = f"{scheme}://{host}{path}"
+        url = f"{scheme}://{host}{quote_path(path, decoded=True, authority=True)}"
     elif server is None:
-        url = path
+        url = quote_path(path, decoded=True)
     else:
+        path = quote_path(path, decoded=True, authority=True)
         server_host, port = server
         if ":" in server_host and not server_host.startswith("["):
             server_host = f"[{server_host}]"
-        if port is None or port == _DEFAULT_PORTS.get(scheme):
+        if port is None or port == DEFAULT_PORTS.get(scheme):
             url = f"{scheme}://{server_host}{path}"
         else:
             url = f"{scheme}://{server_host}:{port}{path}"
@@ -204,7 +190,9 @@ class URL:
             hostname = self.netloc.rpartition("@")[2]
             if not hostname.endswith("]"):
                 hostname = hostname.rsplit(":", 1)[0]
-        elif ":" in hostname and not hostname.startswith("["):
+        elif ":" in hostname and is_ipv6_address(hostname):
+            # Only an IPv6 address gains brackets: "host:8000" is a host with its port, as 1.x
+            # reads it.
             hostname = f"[{hostname}]"
         netloc = hostname
         if port is not None:
@@ -334,23 +322,24 @@ class CommaSeparatedStrings(Sequence[str]):
 
 
 def _same_multi_items(left: list[tuple[Any, Any]], right: list[tuple[Any, Any]]) -> bool:
-    """Compare two lists of pairs as multisets, even when values cannot be ordered or hashed."""
+    """Equal when each key has the same values in the same order; the order of keys is free.
+
+    "a=1&a=2" and "a=2&a=1" differ (the order of a repeated key's values means something), while
+    "a=1&b=2" and "b=2&a=1" are equal. Values need not be hashable nor orderable.
+    """
     if len(left) != len(right):
         return False
+    return _values_by_key(left) == _values_by_key(right)
+
+
+def _values_by_key(items: list[tuple[Any, Any]]) -> dict[Any, list[Any]]:
     grouped: dict[Any, list[Any]] = {}
-    for key, value in left:
-        grouped.setdefault(key, []).append(value)
-    for key, value in right:
-        values = grouped.get(key)
-        if not values:
-            return False
-        for index, candidate in enumerate(values):
-            if candidate == value:
-                del values[index]
-                break
+    for key, value in items:
+        if key in grouped:
+            grouped[key].append(value)
         else:
-            return False
-    return True
+            grouped[key] = [value]
+    return grouped
 
 
 class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
@@ -607,14 +596,8 @@ class FormData(ImmutableMultiDict[str, UploadFile | str]):
                 await value.close()
 
 
-def _check_header_value(value: str) -> None:
-    if "\r" in value or "\n" in value:
-        # A CR or LF would let a value start a new header line (response splitting).
-        raise ValueError(f"Header value {value!r} contains a CR or LF character.")
-
-
 def _check_header_key(key: str) -> None:
-    if "\r" in key or "\n" in key or ":" in key:
+    if "\r" in key or "\n" in key or "\0" in key or ":" in key:
         raise ValueError(f"Header name {key!r} is not a valid field name.")
 
 
@@ -644,7 +627,7 @@ class Headers(Mapping[str, str]):
             self._list = []
             for key, value in headers.items():
                 _check_header_key(key)
-                _check_header_value(value)
+                check_header_value(value)
                 self._list.append((key.lower().encode("latin-1"), value.encode("latin-1")))
         elif raw is not None:
             assert scope is None, 'Cannot set both "raw" and "scope".'
@@ -717,7 +700,7 @@ class Headers(Mapping[str, str]):
     def __eq__(self, other: Any) -> bool:
         if not isinstance(other, Headers):
             return False
-        return sorted(self._list) == sorted(other._list)
+        return _same_multi_items(self._list, other._list)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -730,14 +713,14 @@ class Headers(Mapping[str, str]):
 
 
 class MutableHeaders(Headers):
-    """Headers that can be changed; values containing CR or LF are refused."""
+    """Headers that can be changed; values containing CR, LF or NUL are refused."""
 
     __slots__ = ()
 
     def __setitem__(self, key: str, value: str) -> None:
         """Set `key` to the single value `value`, in place of its first occurrence."""
         _check_header_key(key)
-        _check_header_value(value)
+        check_header_value(value)
         set_key = key.lower().encode("latin-1")
         set_value = value.encode("latin-1")
         found = False
@@ -791,7 +774,7 @@ class MutableHeaders(Headers):
     def append(self, key: str, value: str) -> None:
         """Add a value for `key`, keeping the existing ones."""
         _check_header_key(key)
-        _check_header_value(value)
+        check_header_value(value)
         self._list.append((key.lower().encode("latin-1"), value.encode("latin-1")))
 
     def add_vary_header(self, vary: str) -> None:
@@ -803,7 +786,7 @@ class MutableHeaders(Headers):
             and not any(key == b"vary" for key, _ in self._list)
         ):
             # The usual case, one name and no `Vary` yet: what the general path below appends.
-            _check_header_value(vary)
+            check_header_value(vary)
             self._list.append((b"vary", vary.encode("latin-1")))
             return
         names: list[str] = []
