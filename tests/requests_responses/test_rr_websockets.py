@@ -204,10 +204,12 @@ async def test_disconnect_without_code_is_1005() -> None:
 @pytest.mark.parametrize("method", ["receive_text", "receive_bytes", "receive_json"])
 async def test_receive_before_accept(method: str) -> None:
     websocket = Server(CONNECT, text("x")).websocket()
-    with pytest.raises(RuntimeError) as info:
+    # 1.x raises WebSocketDisconnected, a RuntimeError: `except RuntimeError` keeps working.
+    with pytest.raises(WebSocketDisconnected) as info:
         await getattr(websocket, method)()
     assert str(info.value) == NOT_ACCEPTED
-    assert not isinstance(info.value, WebSocketDisconnected)
+    assert isinstance(info.value, RuntimeError)
+    assert websocket.client_state is WebSocketState.CONNECTING  # nothing was received
 
 
 @pytest.mark.anyio

@@ -46,7 +46,7 @@ class WebSocketDisconnect(Exception):
 
 
 class WebSocketDisconnected(RuntimeError):
-    """An operation on a WebSocket that is already closed, by either side."""
+    """An operation on a WebSocket that is not open: not accepted yet, or closed by either side."""
 
 
 def _check_mode(mode: str) -> None:
@@ -183,7 +183,8 @@ class WebSocket(HTTPConnection):
                 "WebSocket is not connected. A close message has been sent."
             )
         if self.application_state != WebSocketState.CONNECTED:
-            raise RuntimeError('WebSocket is not connected. Need to call "accept" first.')
+            # A RuntimeError as before, and the class 1.x raises (with its text).
+            raise WebSocketDisconnected('WebSocket is not connected. Need to call "accept" first.')
 
     async def receive_text(self) -> str:
         # The checks' common outcome tested inline: this runs for every message of a socket.

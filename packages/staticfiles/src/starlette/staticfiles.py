@@ -281,11 +281,13 @@ class StaticFiles:
         if_none_match = request_headers.getlist("if-none-match")
         if if_none_match:
             # Repeated header lines are one comma-separated list (RFC 9110 5.3).
-            tags = [_entity_tag(tag) for line in if_none_match for tag in line.split(",")]
-            if "*" in tags:  # any current representation of an existing file matches
+            tags = [tag.strip() for line in if_none_match for tag in line.split(",")]
+            if tags == ["*"]:
+                # Any current representation of an existing file matches; `*` is a value of its
+                # own (RFC 9110 13.1.2), so inside a list (or as `W/*`) it matches nothing.
                 return True
             etag = response_headers.get("etag")
-            return etag is not None and _entity_tag(etag) in tags
+            return etag is not None and _entity_tag(etag) in map(_entity_tag, tags)
 
         if_modified_since = request_headers.get("if-modified-since")
         last_modified = response_headers.get("last-modified")
