@@ -521,3 +521,20 @@ def test_pop_of_a_missing_key_is_not_access(test_client_factory: Any) -> None:
     assert response.json() is None
     assert "vary" not in response.headers
     assert "set-cookie" not in response.headers
+
+
+def test_comparisons_and_copies_are_reads() -> None:
+    # As upstream, where any use of the session adds `Vary: Cookie`.
+    reads = [
+        (lambda s: s == {"a": 1}, True),
+        (lambda s: s != {"a": 1}, False),
+        (lambda s: s | {"b": 2}, {"a": 1, "b": 2}),
+        (lambda s: {"b": 2} | s, {"b": 2, "a": 1}),
+        (lambda s: list(reversed(s)), ["a"]),
+        (repr, "{'a': 1}"),
+    ]
+    for read, result in reads:
+        session = Session({"a": 1})
+        assert read(session) == result  # type: ignore[no-untyped-call]
+        assert (session.accessed, session.modified) == (True, False)
+    assert type(Session({"a": 1}) | {}) is dict

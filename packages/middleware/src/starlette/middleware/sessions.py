@@ -76,6 +76,30 @@ class Session(dict[str, Any]):
         self.mark_accessed()
         return dict(super().items())
 
+    def __eq__(self, other: object) -> bool:
+        self.mark_accessed()
+        return super().__eq__(other)
+
+    def __ne__(self, other: object) -> bool:
+        self.mark_accessed()
+        return super().__ne__(other)
+
+    def __or__(self, other: Any) -> dict[str, Any]:  # type: ignore[override]
+        self.mark_accessed()
+        return dict(super().items()) | other  # type: ignore[no-any-return]
+
+    def __ror__(self, other: Any) -> dict[str, Any]:  # type: ignore[override]
+        self.mark_accessed()
+        return other | dict(super().items())  # type: ignore[no-any-return]
+
+    def __reversed__(self) -> Any:
+        self.mark_accessed()
+        return super().__reversed__()
+
+    def __repr__(self) -> str:
+        self.mark_accessed()
+        return super().__repr__()
+
     # Writes.
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -112,7 +136,7 @@ class Session(dict[str, Any]):
         self.mark_modified()
         super().update(*args, **kwargs)
 
-    def __ior__(self, other: Any) -> Session:  # type: ignore[override,misc]
+    def __ior__(self, other: Any) -> Session:  # type: ignore[override]
         self.update(other)
         return self
 
