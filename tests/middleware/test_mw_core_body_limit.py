@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from starlette.exceptions import HTTPException
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware, RequestBodyLimitResponder
+from starlette.middleware.body_limit import (
+    MAX_BODY_SIZE_SCOPE_KEY,
+    SCOPE_KEY,
+    RequestBodyLimitMiddleware,
+    RequestBodyLimitResponder,
+    _RequestBodyLimitResponseSent,
+    _RequestBodyTooLarge,
+)
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -153,11 +160,22 @@ async def test_malformed_content_length_falls_back_to_counting() -> None:
     assert send.body == b"received 3 bytes"
 
 
-def test_body_never_read_is_never_rejected(test_client_factory: TestClientFactory) -> None:
+@pytest.mark.anyio
+async def test_streamed_body_never_read_is_never_rejected() -> None:
+    send = Recorder()
+    app = RequestBodyLimitMiddleware(ignore_body, max_body_size=1)
+    await app(http_scope(), chunked_receive(b"x" * 100), send)
+    assert send.status == 200
+    assert send.body == b"did not read"
+
+
+def test_declared_length_over_limit_is_answered_even_unread(
+    test_client_factory: TestClientFactory,
+) -> None:
     client = test_client_factory(RequestBodyLimitMiddleware(ignore_body, max_body_size=1))
     response = client.post("/", content=b"x" * 100)
-    assert response.status_code == 200
-    assert response.text == "did not read"
+    assert response.status_code == 413
+    assert response.text == "Content Too Large"
 
 
 def test_limit_is_published_in_the_scope(test_client_factory: TestClientFactory) -> None:
@@ -203,7 +221,8 @@ def test_app_may_catch_the_413_itself(test_client_factory: TestClientFactory) ->
         await response(scope, receive, send)
 
     client = test_client_factory(RequestBodyLimitMiddleware(app, max_body_size=4))
-    response = client.post("/", content=b"too long")
+    # Streamed: a body declared too large is answered 413 whatever the app sends.
+    response = client.post("/", content=iter([b"too ", b"long"]))
     assert response.status_code == 400
     assert response.text == "caught 413: Content Too Large"
 
@@ -221,8 +240,9 @@ async def test_receive_keeps_failing_after_the_limit() -> None:
         await PlainTextResponse("done")(scope, receive, send)
 
     send = Recorder()
-    scope = http_scope([(b"Content-Length", b"50")])
-    await RequestBodyLimitMiddleware(app, max_body_size=10)(scope, chunked_receive(b"x"), send)
+    await RequestBodyLimitMiddleware(app, max_body_size=10)(
+        http_scope(), chunked_receive(b"x" * 11, b"x"), send
+    )
     assert len(errors) == 2
     assert all(error.status_code == 413 for error in errors)
     assert send.body == b"done"
@@ -318,3 +338,176 @@ async def test_responder_exposes_scope_receive_send() -> None:
 def test_negative_limit_is_rejected() -> None:
     with pytest.raises(ValueError, match="max_body_size must be >= 0"):
         RequestBodyLimitMiddleware(echo_length, max_body_size=-1)
+
+
+def test_1x_names() -> None:
+    assert MAX_BODY_SIZE_SCOPE_KEY == "starlette.max_body_size"
+    assert SCOPE_KEY is MAX_BODY_SIZE_SCOPE_KEY
+    error = _RequestBodyTooLarge()
+    assert isinstance(error, HTTPException)
+    assert (error.status_code, error.detail) == (413, "Content Too Large")
+    assert repr(error) == "_RequestBodyTooLarge(status_code=413, detail='Content Too Large')"
+    assert issubclass(_RequestBodyLimitResponseSent, Exception)
+    assert not issubclass(_RequestBodyLimitResponseSent, HTTPException)
+
+
+@pytest.mark.anyio
+async def test_receive_raises_the_1x_class() -> None:
+    errors: list[BaseException] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await receive()
+        except _RequestBodyTooLarge as exc:
+            errors.append(exc)
+            raise
+
+    send = Recorder()
+    await RequestBodyLimitMiddleware(app, max_body_size=2)(
+        http_scope(), chunked_receive(b"abc"), send
+    )
+    assert [type(e) for e in errors] == [_RequestBodyTooLarge]
+    assert (send.status, send.body) == (413, b"Content Too Large")
+
+
+@pytest.mark.anyio
+async def test_app_raising_its_own_too_large_is_answered() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise _RequestBodyTooLarge()
+
+    send = Recorder()
+    await RequestBodyLimitMiddleware(app, max_body_size=2)(http_scope(), chunked_receive(), send)
+    assert (send.status, send.body) == (413, b"Content Too Large")
+
+
+@pytest.mark.anyio
+async def test_declared_length_replaces_whatever_the_app_answers() -> None:
+    seen: list[BaseException] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await PlainTextResponse("custom", status_code=400)(scope, receive, send)
+        except _RequestBodyLimitResponseSent as exc:
+            seen.append(exc)
+            raise
+
+    send = Recorder()
+    scope = http_scope([(b"content-length", b"20")])
+    await RequestBodyLimitMiddleware(app, max_body_size=10)(scope, chunked_receive(b"x" * 20), send)
+    assert [type(e) for e in seen] == [_RequestBodyLimitResponseSent]
+    assert (send.status, send.body) == (413, b"Content Too Large")
+    assert [m["type"] for m in send.messages] == ["http.response.start", "http.response.body"]
+
+
+@pytest.mark.anyio
+async def test_nothing_reaches_the_client_after_the_limiters_413() -> None:
+    attempts: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        messages: list[Message] = [
+            {"type": "http.response.start", "status": 200, "headers": []},
+            {"type": "http.response.body", "body": b"more"},
+        ]
+        for message in messages:
+            try:
+                await send(message)
+            except _RequestBodyLimitResponseSent:
+                attempts.append(message["type"])
+
+    send = Recorder()
+    scope = http_scope([(b"content-length", b"20")])
+    await RequestBodyLimitMiddleware(app, max_body_size=10)(scope, chunked_receive(), send)
+    assert attempts == ["http.response.start", "http.response.body"]
+    assert send.body == b"Content Too Large"
+
+
+@pytest.mark.anyio
+async def test_response_sent_raised_by_the_app_itself_propagates() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise _RequestBodyLimitResponseSent()
+
+    send = Recorder()
+    with pytest.raises(_RequestBodyLimitResponseSent):
+        await RequestBodyLimitMiddleware(app, max_body_size=2)(
+            http_scope(), chunked_receive(), send
+        )
+    assert send.messages == []
+
+
+@pytest.mark.anyio
+async def test_declared_length_at_limit_is_answered_by_the_app() -> None:
+    send = Recorder()
+    scope = http_scope([(b"content-length", b"10")])
+    app = RequestBodyLimitMiddleware(ignore_body, max_body_size=10)
+    await app(scope, chunked_receive(b"x" * 10), send)
+    assert (send.status, send.body) == (200, b"did not read")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("outer", "inner", "status"), [(100, 10, 413), (10, 100, 200)])
+async def test_nested_declared_length_uses_the_innermost_limit(
+    outer: int, inner: int, status: int
+) -> None:
+    send = Recorder()
+    app = RequestBodyLimitMiddleware(RequestBodyLimitMiddleware(ignore_body, inner), outer)
+    scope = http_scope([(b"content-length", b"50")])
+    await app(scope, chunked_receive(b"x" * 50), send)
+    assert send.status == status
+
+
+@pytest.mark.anyio
+async def test_nested_limiters_share_one_responder_and_restore_the_scope() -> None:
+    inside: list[tuple[Any, Any]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        inside.append((scope[MAX_BODY_SIZE_SCOPE_KEY], scope["starlette._body_limit_responder"]))
+        await echo_length(scope, receive, send)
+
+    middle_seen: list[tuple[Any, Any]] = []
+
+    async def middle(scope: Scope, receive: Receive, send: Send) -> None:
+        middle_seen.append((scope[MAX_BODY_SIZE_SCOPE_KEY], receive))
+        await RequestBodyLimitMiddleware(app, max_body_size=10)(scope, receive, send)
+        middle_seen.append((scope[MAX_BODY_SIZE_SCOPE_KEY], receive))
+
+    send = Recorder()
+    scope = http_scope()
+    await RequestBodyLimitMiddleware(middle, max_body_size=100)(
+        scope, chunked_receive(b"x" * 5), send
+    )
+    assert send.body == b"received 5 bytes"
+    ((limit, responder),) = inside
+    assert limit == 10
+    assert isinstance(responder, RequestBodyLimitResponder)
+    assert [m[0] for m in middle_seen] == [100, 100]
+    assert middle_seen[0][1] == responder.receive_with_limit
+    assert responder.bytes_received == 5
+    assert MAX_BODY_SIZE_SCOPE_KEY not in scope
+    assert "starlette._body_limit_responder" not in scope
+
+
+@pytest.mark.anyio
+async def test_a_limit_already_in_the_scope_is_put_back() -> None:
+    send = Recorder()
+    scope = http_scope()
+    scope[MAX_BODY_SIZE_SCOPE_KEY] = 7
+    await RequestBodyLimitMiddleware(echo_length, max_body_size=100)(
+        scope, chunked_receive(b"x" * 50), send
+    )
+    assert send.body == b"received 50 bytes"
+    assert scope[MAX_BODY_SIZE_SCOPE_KEY] == 7
+
+
+@pytest.mark.anyio
+async def test_inner_limit_applies_through_a_copied_scope() -> None:
+    # A layer between two limiters may hand a copy of the scope down; the inner limit still
+    # reaches the responder that counts.
+    async def copying(scope: Scope, receive: Receive, send: Send) -> None:
+        inner = RequestBodyLimitMiddleware(echo_length, max_body_size=10)
+        await inner(dict(scope), receive, send)
+
+    send = Recorder()
+    await RequestBodyLimitMiddleware(copying, max_body_size=100)(
+        http_scope(), chunked_receive(b"x" * 50), send
+    )
+    assert (send.status, send.body) == (413, b"Content Too Large")
