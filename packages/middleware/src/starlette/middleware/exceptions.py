@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette._exception_handler import handle_exception, track
+from starlette._exception_handler import call_handling_exceptions
 from starlette.exceptions import HTTPException, WebSocketException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -67,14 +67,10 @@ class ExceptionMiddleware:
 
         # Routes apply the handlers themselves (so route middleware sees handled responses);
         # the scope is how they find them.
-        handlers = (self._exception_handlers, self._status_handlers)
-        scope["starlette.exception_handlers"] = handlers
-        # call_handling_exceptions without its frame: every request crosses this layer.
-        send = track(scope, send)
-        try:
-            await self.app(scope, receive, send)
-        except Exception as exc:
-            await handle_exception(exc, handlers, None, scope, receive, send)
+        scope["starlette.exception_handlers"] = (self._exception_handlers, self._status_handlers)
+        # No copy of it inlined here: measured, its extra frame costs about 2 % of a minimal
+        # request (see docs/development/architecture.md).
+        await call_handling_exceptions(self.app, scope, receive, send)
 
     async def http_exception(self, request: Request, exc: Exception) -> Response:
         """The default `HTTPException` handler: the detail as plain text, plus its headers."""
