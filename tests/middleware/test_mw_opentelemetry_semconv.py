@@ -510,3 +510,12 @@ def test_websocket_passes_through_untraced(test_client_factory: Any, telemetry: 
     assert seen == [False]
     assert telemetry.spans() == []
     assert telemetry.reader.get_metrics_data() is None
+
+
+@pytest.mark.anyio
+async def test_odd_host_headers_give_no_port(telemetry: Telemetry) -> None:
+    app = telemetry.wrap(endpoint, excluded_urls="never")
+    for host in (b"h:\xb2", b"h:99x", b"[::1", b"\xff\xfe"):
+        await call(app, {"method": "GET", "headers": [(b"host", host)], "query_string": b"\xff"})
+    ports = [attributes(span).get("server.port") for span in telemetry.spans()]
+    assert ports == [None, None, 80, 80]

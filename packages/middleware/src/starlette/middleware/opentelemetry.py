@@ -84,7 +84,7 @@ def _server_address(scope: Scope, carrier: dict[str, str]) -> tuple[str | None, 
         address, _, port = host.partition(":")
     if not port:
         return address, _DEFAULT_PORTS.get(scope.get("scheme", "http"))
-    return address, int(port) if port.isdigit() else None
+    return address, int(port) if port.isascii() and port.isdigit() else None
 
 
 def _mount_template(routes: Any, path: str, mounted: str) -> str:
