@@ -4,13 +4,13 @@ import functools
 import sys
 from typing import Any
 
+import anyio
 import pytest
 
 import starlette.types
 from starlette._utils import (
     AwaitableOrContextManager,
     AwaitableOrContextManagerWrapper,
-    StarletteDeprecated,
     collapse_excgroups,
     get_route_path,
     is_async_callable,
@@ -71,22 +71,35 @@ def test_is_async_callable(obj: Any, expected: bool) -> None:
     assert is_async_callable(obj) is expected
 
 
-def test_warn_deprecated_category_and_location() -> None:
-    def deprecated_api() -> None:
-        warn_deprecated("old_api is deprecated; use new_api instead.")
+def deprecated_api(category: type[Warning] | None = None, stacklevel: int = 1) -> int:
+    """Warns as a Starlette module would; returns the line it warns from."""
+    if category is None:
+        warn_deprecated("old_api is deprecated.", stacklevel=stacklevel)
+    else:
+        warn_deprecated("old_api is deprecated.", category, stacklevel=stacklevel)
+    return sys._getframe().f_lineno - 3
 
-    with pytest.warns(DeprecationWarning, match="use new_api instead") as record:
-        deprecated_api()
+
+def test_warn_deprecated_defaults_to_the_1x_category_and_the_calling_module() -> None:
+    with pytest.warns(StarletteDeprecationWarning, match="old_api is deprecated") as record:
+        line = deprecated_api()
     warning = record[0]
-    assert warning.category is StarletteDeprecated
-    assert issubclass(warning.category, StarletteDeprecationWarning)
-    assert warning.filename == __file__
+    assert warning.category is StarletteDeprecationWarning
+    assert not issubclass(warning.category, DeprecationWarning)
+    # stacklevel=1 names the function that called the helper, as its own warnings.warn would.
+    assert (warning.filename, warning.lineno) == (__file__, line)
+
+
+def test_warn_deprecated_plain_deprecation_warning() -> None:
+    with pytest.warns(DeprecationWarning, match="old_api is deprecated") as record:
+        deprecated_api(DeprecationWarning)
+    assert record[0].category is DeprecationWarning
 
 
 def test_warn_deprecated_custom_stacklevel() -> None:
-    with pytest.warns(StarletteDeprecationWarning, match="here") as record:
-        warn_deprecated("here", stacklevel=2)
-    assert record[0].filename == __file__
+    with pytest.warns(StarletteDeprecationWarning, match="old_api") as record:
+        deprecated_api(stacklevel=2)
+    assert (record[0].filename, record[0].lineno) == (__file__, sys._getframe().f_lineno - 1)
 
 
 @pytest.mark.parametrize(
@@ -106,11 +119,48 @@ def test_get_route_path(scope: dict[str, Any], expected: str) -> None:
     assert get_route_path(scope) == expected
 
 
-def test_collapse_excgroups_unwraps_nested_single_groups() -> None:
+def test_collapse_excgroups_unwraps_its_own_single_group() -> None:
     inner = ValueError("inner")
     with pytest.raises(ValueError, match="inner") as info, collapse_excgroups():
-        raise ExceptionGroup("outer", [ExceptionGroup("middle", [inner])])
+        raise ExceptionGroup("task group", [inner])
     assert info.value is inner
+
+
+def test_collapse_excgroups_removes_only_the_task_groups_level() -> None:
+    # The outer group stands for the task group's wrapping; the one inside is the user's.
+    users = ExceptionGroup("user's", [ValueError("inner")])
+    with pytest.raises(ExceptionGroup) as info, collapse_excgroups():
+        raise ExceptionGroup("task group", [users])
+    assert info.value is users
+
+
+def test_collapse_excgroups_keeps_the_exceptions_own_context() -> None:
+    earlier = KeyError("earlier")
+    inner = ValueError("inner")
+    inner.__context__ = earlier
+    with pytest.raises(ValueError) as info, collapse_excgroups():
+        raise ExceptionGroup("task group", [inner])
+    assert info.value.__context__ is earlier
+    assert not isinstance(info.value.__context__, BaseExceptionGroup)
+
+
+@pytest.mark.anyio
+async def test_collapse_excgroups_around_a_real_task_group() -> None:
+    async def fail() -> None:
+        raise ValueError("child")
+
+    with pytest.raises(ValueError, match="child") as plain, collapse_excgroups():
+        async with anyio.create_task_group() as task_group:
+            task_group.start_soon(fail)
+    assert plain.value.__context__ is None
+
+    leaf = KeyError("k")
+    with pytest.raises(ExceptionGroup) as grouped, collapse_excgroups():
+        async with anyio.create_task_group():
+            raise ExceptionGroup("user's", [leaf])
+    # The user's group itself (trio hands back an equal copy of a group crossing a nursery).
+    assert grouped.value.message == "user's"
+    assert grouped.value.exceptions == (leaf,)
 
 
 def test_collapse_excgroups_unwraps_base_exception_groups() -> None:

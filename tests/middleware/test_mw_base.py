@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import gc
+import sys
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,9 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import ExceptionGroup
 
 ctxvar: contextvars.ContextVar[str] = contextvars.ContextVar("ctxvar", default="unset")
 
@@ -157,7 +163,7 @@ def test_body_read_in_dispatch_and_in_the_app(test_client_factory: Any) -> None:
     assert response.headers["x-seen"] == "payload"
 
 
-def test_body_streamed_in_dispatch_is_replayed(test_client_factory: Any) -> None:
+def test_body_streamed_in_dispatch_is_not_replayed(test_client_factory: Any) -> None:
     async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
         chunks = [chunk async for chunk in request.stream()]
         assert b"".join(chunks) == b"abcdef"
@@ -168,11 +174,12 @@ def test_body_streamed_in_dispatch_is_replayed(test_client_factory: Any) -> None
         yield b"def"
 
     client = test_client_factory(BaseHTTPMiddleware(echo, dispatch=dispatch))
-    assert client.post("/", content=body()).content == b"abcdef"
+    # Streamed chunks are not kept: the application finds the body at its end, empty.
+    assert client.post("/", content=body()).content == b""
 
 
 @pytest.mark.anyio
-async def test_body_partly_read_in_dispatch_is_not_lost() -> None:
+async def test_app_reads_on_where_dispatch_stopped_streaming() -> None:
     async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
         async with contextlib.aclosing(request.stream()) as stream:
             async for chunk in stream:
@@ -185,7 +192,96 @@ async def test_body_partly_read_in_dispatch_is_not_lost() -> None:
         {"type": "http.request", "body": b"second", "more_body": False},
     )
     await client.run(BaseHTTPMiddleware(echo, dispatch=dispatch), http_scope("POST"))
-    assert client.body == b"firstsecond"
+    assert client.body == b"second"
+
+
+class Chunk(bytearray):
+    """A body chunk that can be watched with a weak reference (bytes cannot)."""
+
+
+@pytest.mark.anyio
+async def test_chunks_streamed_in_dispatch_are_not_kept_in_memory() -> None:
+    refs: list[weakref.ref[Chunk]] = []
+    alive_before_call_next: list[int] = []
+
+    def make_chunk(index: int) -> Chunk:
+        chunk = Chunk(b"%d" % index * 1000)
+        refs.append(weakref.ref(chunk))
+        return chunk
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+        assert size == 10 * 1000
+        del chunk
+        gc.collect()
+        alive_before_call_next.append(sum(ref() is not None for ref in refs))
+        return await call_next(request)
+
+    messages: list[Message] = [
+        {"type": "http.request", "body": make_chunk(index), "more_body": True}
+        for index in range(10)
+    ]
+    messages.append({"type": "http.request", "body": b"", "more_body": False})
+    client = Client(*messages)
+    messages.clear()
+    await client.run(BaseHTTPMiddleware(echo, dispatch=dispatch), http_scope("POST"))
+    # Every streamed chunk was freed once read: nothing is held for a replay, and the
+    # application sees the body already at its end.
+    assert alive_before_call_next == [0]
+    assert client.body == b""
+
+
+@pytest.mark.anyio
+async def test_chunk_taken_early_by_is_disconnected_reaches_the_app() -> None:
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        assert not await request.is_disconnected()
+        return await call_next(request)
+
+    client = Client({"type": "http.request", "body": b"early", "more_body": False})
+    await client.run(BaseHTTPMiddleware(echo, dispatch=dispatch), http_scope("POST"))
+    assert client.body == b"early"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("read", ["stream", "body"])
+async def test_reading_the_body_in_dispatch_after_the_app_fails_at_once(read: str) -> None:
+    errors: list[str] = []
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        try:
+            if read == "stream":
+                async for _ in request.stream():
+                    pass  # pragma: no cover
+            else:
+                await request.body()
+        except RuntimeError as exc:
+            errors.append(str(exc))
+        return response
+
+    # The client then stays connected and silent: waiting on it would hang.
+    client = Client(
+        {"type": "http.request", "body": b"a", "more_body": True},
+        {"type": "http.request", "body": b"b", "more_body": False},
+    )
+    await client.run(BaseHTTPMiddleware(echo, dispatch=dispatch), http_scope("POST"))
+    assert errors == ["Stream consumed"]
+    assert client.body == b"ab"
+
+
+@pytest.mark.anyio
+async def test_body_read_in_dispatch_is_read_again_after_the_app() -> None:
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        assert await request.body() == b"kept"
+        response = await call_next(request)
+        assert [chunk async for chunk in request.stream()] == [b"kept", b""]
+        return response
+
+    client = Client({"type": "http.request", "body": b"kept", "more_body": False})
+    await client.run(BaseHTTPMiddleware(echo, dispatch=dispatch), http_scope("POST"))
+    assert client.body == b"kept"
 
 
 def test_body_only_read_by_the_app(test_client_factory: Any) -> None:
@@ -451,18 +547,77 @@ async def test_debug_info_is_forwarded() -> None:
     assert client.body == b"page"
 
 
-@pytest.mark.anyio
-async def test_pathsend_is_read_into_the_body(tmp_path: Path) -> None:
-    path = tmp_path / "file.txt"
-    path.write_bytes(b"file content" * 10_000)
-
+def pathsend_app(path: Path) -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.pathsend", "path": str(path)})
 
+    return app
+
+
+@pytest.mark.anyio
+async def test_pathsend_passes_through_as_is(tmp_path: Path) -> None:
+    path = tmp_path / "file.txt"
+    path.write_bytes(b"file content")
+
+    client = Client()
+    await client.run(CustomHeader(pathsend_app(path)))
+    assert client.sent == [
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"custom-header", b"Example")],
+        },
+        {"type": "http.response.pathsend", "path": str(path)},
+    ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("size", [12 * 10_000, 64 * 1024 * 2])  # also an exact chunk multiple
+async def test_pathsend_read_by_dispatch_is_the_file(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "file.bin"
+    path.write_bytes(bytes(range(256)) * (size // 256) + b"z" * (size % 256))
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        return Response(body, media_type="application/octet-stream")
+
+    client = Client()
+    await client.run(BaseHTTPMiddleware(pathsend_app(path), dispatch=dispatch))
+    assert client.body == path.read_bytes()
+
+
+@pytest.mark.anyio
+async def test_pathsend_partly_read_by_dispatch_then_sent(tmp_path: Path) -> None:
+    path = tmp_path / "file.bin"
+    path.write_bytes(b"a" * 64 * 1024 + b"rest")
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        first = await response.body_iterator.__anext__()  # type: ignore[attr-defined]
+        assert first == b"a" * 64 * 1024
+        return response  # the rest is read from the file, not a pathsend any more
+
+    client = Client()
+    await client.run(BaseHTTPMiddleware(pathsend_app(path), dispatch=dispatch))
+    assert client.body == b"rest"
+    assert [m["type"] for m in client.sent][-1] == "http.response.body"
+
+
+@pytest.mark.anyio
+async def test_early_hints_pass_through() -> None:
+    hint: Message = {"type": "http.response.early_hint", "links": [b"</style.css>; rel=preload"]}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send(hint)
+        await PlainTextResponse("page")(scope, receive, send)
+
     client = Client()
     await client.run(CustomHeader(app))
-    assert client.body == b"file content" * 10_000
+    assert client.sent[0] == hint
+    assert client.sent[1]["type"] == "http.response.start"
+    assert client.body == b"page"
 
 
 @pytest.mark.anyio
@@ -586,20 +741,6 @@ async def test_send_failing_because_the_client_left() -> None:
     assert received == [{"type": "http.disconnect"}]
 
 
-@pytest.mark.anyio
-async def test_pathsend_of_an_exact_multiple_of_the_chunk_size(tmp_path: Path) -> None:
-    path = tmp_path / "file.bin"
-    path.write_bytes(b"z" * 64 * 1024 * 2)
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.pathsend", "path": str(path)})
-
-    client = Client()
-    await client.run(CustomHeader(app))
-    assert client.body == b"z" * 64 * 1024 * 2
-
-
 def test_call_next_twice(test_client_factory: Any) -> None:
     async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
         await call_next(request)
@@ -608,3 +749,201 @@ def test_call_next_twice(test_client_factory: Any) -> None:
     client = test_client_factory(BaseHTTPMiddleware(homepage, dispatch=dispatch))
     with pytest.raises(RuntimeError, match=r"call_next\(\) can only be called once per request"):
         client.get("/")
+
+
+# A disconnect, once seen, is answered without asking the server again.
+
+
+class CountingClient(Client):
+    def __init__(self, *messages: Message) -> None:
+        super().__init__(*messages)
+        self.receive_calls = 0
+
+    async def receive(self) -> Message:
+        self.receive_calls += 1
+        return await super().receive()
+
+
+@pytest.mark.anyio
+async def test_is_disconnected_polled_twice_in_the_app() -> None:
+    results: list[bool] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # Two Request objects: neither can rely on the other's memory of the disconnect.
+        results.append(await Request(scope, receive).is_disconnected())
+        results.append(await Request(scope, receive).is_disconnected())
+        await PlainTextResponse("gone")(scope, receive, send)
+
+    client = CountingClient({"type": "http.disconnect"})  # then silent: a second call hangs
+    await client.run(CustomHeader(app))
+    assert results == [True, True]
+    assert client.receive_calls == 1
+
+
+@pytest.mark.anyio
+async def test_disconnect_seen_by_the_app_is_known_to_dispatch() -> None:
+    seen: list[bool | Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        assert await receive() == {"type": "http.request", "body": b"", "more_body": False}
+        assert await receive() == {"type": "http.disconnect"}
+        await PlainTextResponse("late")(scope, receive, send)
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        seen.append(await request.is_disconnected())
+        seen.append(await request.receive())
+        return response
+
+    client = CountingClient(
+        {"type": "http.request", "body": b"", "more_body": False}, {"type": "http.disconnect"}
+    )
+    await client.run(BaseHTTPMiddleware(app, dispatch=dispatch))
+    assert seen == [True, {"type": "http.disconnect"}]
+    assert client.receive_calls == 2
+
+
+# `call_next(request).body_iterator.aclose()`.
+
+
+@pytest.mark.anyio
+async def test_closing_the_body_iterator_stops_the_apps_body() -> None:
+    events: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for index in range(5):
+            await send({"type": "http.response.body", "body": b"%d" % index, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        events.append("app finished")
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        iterator = response.body_iterator  # type: ignore[attr-defined]
+        assert await iterator.__anext__() == b"0"
+        await iterator.aclose()
+        events.append("closed")
+        assert [chunk async for chunk in iterator] == []
+        return PlainTextResponse("replaced")
+
+    client = Client()
+    await client.run(BaseHTTPMiddleware(app, dispatch=dispatch))
+    assert client.body == b"replaced"
+    # The application's later sends went nowhere, and it ran to its end.
+    assert events == ["closed", "app finished"]
+
+
+@pytest.mark.anyio
+async def test_response_with_a_closed_body_iterator_is_empty() -> None:
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        await response.body_iterator.aclose()  # type: ignore[attr-defined]
+        return response
+
+    client = Client()
+    await client.run(BaseHTTPMiddleware(homepage, dispatch=dispatch))
+    assert client.sent[0]["status"] == 200
+    assert client.body == b""
+    assert client.sent[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+
+
+@pytest.mark.anyio
+async def test_closing_the_body_iterator_ends_an_endless_stream() -> None:
+    cleaned_up: list[bool] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield b"tick"
+        finally:
+            cleaned_up.append(True)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # Before ASGI 2.4 the response listens for the disconnect the middleware then reports.
+        await StreamingResponse(endless())(scope, receive, send)
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        iterator = response.body_iterator  # type: ignore[attr-defined]
+        assert await iterator.__anext__() == b"tick"
+        await iterator.aclose()
+        return PlainTextResponse("stopped")
+
+    client = Client()  # never disconnects by itself
+    await client.run(BaseHTTPMiddleware(app, dispatch=dispatch))
+    assert client.body == b"stopped"
+    assert cleaned_up == [True]
+
+
+# Exception groups of user code are not collapsed.
+
+
+async def raise_group(scope: Scope, receive: Receive, send: Send) -> None:
+    raise ExceptionGroup("from the app", [ValueError("inside")])
+
+
+@pytest.mark.anyio
+async def test_exception_group_of_the_app_reaches_the_caller_as_raised() -> None:
+    with pytest.raises(ExceptionGroup) as info:
+        await Client().run(CustomHeader(raise_group))
+    assert info.value.message == "from the app"
+    assert [repr(exc) for exc in info.value.exceptions] == ["ValueError('inside')"]
+    assert info.value.__context__ is None
+
+
+@pytest.mark.anyio
+async def test_nested_exception_group_of_dispatch_reaches_the_caller_as_raised() -> None:
+    inner = ExceptionGroup("inner", [KeyError("k")])
+    outer = ExceptionGroup("outer", [inner])
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        await call_next(request)
+        raise outer
+
+    with pytest.raises(ExceptionGroup) as info:
+        await Client().run(BaseHTTPMiddleware(homepage, dispatch=dispatch))
+    # The same groups (trio hands back equal copies of groups that crossed a nursery).
+    assert info.value.message == "outer"
+    (middle,) = info.value.exceptions
+    assert isinstance(middle, ExceptionGroup)
+    assert middle.message == "inner"
+    assert middle.exceptions[0] is inner.exceptions[0]
+
+
+@pytest.mark.anyio
+async def test_exception_group_raised_after_dispatch_answered() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise ExceptionGroup("late", [OSError("disk")])
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        await call_next(request)
+        return PlainTextResponse("replaced")
+
+    client = Client()
+    with pytest.raises(ExceptionGroup, match="late") as info:
+        await client.run(BaseHTTPMiddleware(app, dispatch=dispatch))
+    assert isinstance(info.value.exceptions[0], OSError)
+    assert client.body == b"replaced"
+
+
+def test_dispatch_wrapping_the_body_iterator(test_client_factory: Any) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"", "more_body": True})
+        await send({"type": "http.response.body", "body": b"abc", "more_body": True})
+        await send({"type": "http.response.body", "body": b"def"})
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        original = response.body_iterator  # type: ignore[attr-defined]
+
+        async def upper() -> AsyncIterator[bytes]:
+            async for chunk in original:
+                yield chunk.upper()
+
+        response.body_iterator = upper()  # type: ignore[attr-defined]
+        return response
+
+    client = test_client_factory(BaseHTTPMiddleware(app, dispatch=dispatch))
+    assert client.get("/").content == b"ABCDEF"

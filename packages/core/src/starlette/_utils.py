@@ -82,13 +82,26 @@ class AwaitableOrContextManagerWrapper(Generic[SupportsAsyncCloseType]):
 
 @contextmanager
 def collapse_excgroups() -> Generator[None, None, None]:
-    """Re-raise the lone exception of (nested) single-member exception groups, as users expect."""
+    """Put directly around one anyio task group: a lone failure surfaces as itself.
+
+    anyio 4 wraps whatever escapes a task group in an exception group of its own, so the group
+    caught here is the task group's, and exactly that one level is removed. An exception group
+    raised by user code inside the task group therefore reaches the caller as raised, and a
+    group of several failures stays whole. The exception keeps its own `__context__` instead of
+    gaining the task group's group (re-raising it in an `except` block would set that).
+    """
     try:
         yield
-    except BaseExceptionGroup as exc:
-        while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-            exc = exc.exceptions[0]
-        raise exc
+    except BaseExceptionGroup as group:
+        if len(group.exceptions) != 1:
+            raise
+        exc = group.exceptions[0]
+        context = exc.__context__
+        try:
+            raise exc
+        finally:
+            exc.__context__ = context
+            del exc, group
 
 
 def get_route_path(scope: Scope) -> str:

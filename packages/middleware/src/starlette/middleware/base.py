@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import sys
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import anyio
 
+from starlette._utils import collapse_excgroups
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-if sys.version_info < (3, 11):  # pragma: no cover
-    from exceptiongroup import BaseExceptionGroup
 
 __all__ = ["BaseHTTPMiddleware", "DispatchFunction", "RequestResponseEndpoint"]
 
@@ -25,35 +21,54 @@ DispatchFunction = Callable[[Request, RequestResponseEndpoint], Awaitable[Respon
 _DISCONNECT: Message = {"type": "http.disconnect"}
 
 
-class _BodyReplay:
-    """Shares the request body between `dispatch` and the wrapped application.
+class _CachedRequest(Request):
+    """The `Request` that `dispatch` gets; it shares one read position with the application.
 
-    Messages that `dispatch` reads (through its `Request`) are kept and replayed, in order, to
-    the application, which then reads on from the client. Nothing is kept for an application
-    that reads the body itself, so streaming an upload through the middleware costs no memory.
+    Only a body that `dispatch` read whole with `await request.body()` is kept, and handed to
+    the application as one message. Chunks that `dispatch` streamed are not kept: the
+    application reads on from where `dispatch` stopped (after a complete stream it gets an
+    empty body), so a streamed upload costs no memory here. A subclass, so that it can look at
+    the body state `Request` keeps about itself.
     """
 
-    def __init__(self, receive: Receive) -> None:
-        self._receive = receive
-        self._kept: deque[Message] = deque()
-        self._app_reading = False
+    _handed_over = False
+    _disconnect_seen = False
 
-    async def dispatch_receive(self) -> Message:
-        if self._app_reading:
-            # The application owns the stream now; `dispatch` sees what is left (a disconnect).
-            return await self._receive()
-        message = await self._receive()
-        self._kept.append(message)
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        super().__init__(scope, self._shared_receive)
+        self._server_receive = receive
+
+    async def _shared_receive(self) -> Message:
+        if self._disconnect_seen:
+            # The client has gone: say so as often as asked, without waiting on the server.
+            return _DISCONNECT
+        message = await self._server_receive()
+        if message["type"] == "http.disconnect":
+            self._disconnect_seen = True
         return message
 
     async def app_receive(self) -> Message:
-        self._app_reading = True
-        if not self._kept:
-            return await self._receive()
-        if self._kept[0]["type"] == "http.disconnect":
-            # The client has gone: say so as often as asked, without waiting on the server.
-            return self._kept[0]
-        return self._kept.popleft()
+        """The application's `receive()`: what `dispatch` left for it, then the server's."""
+        message = None
+        if not self._handed_over:
+            self._handed_over = True
+            message = self._left_by_dispatch()
+        if message is None:
+            message = await self._shared_receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            # The application has the end of the body: streaming it again in `dispatch` fails
+            # at once ("Stream consumed") instead of waiting for a message that never comes.
+            self._stream_consumed = True
+        return message
+
+    def _left_by_dispatch(self) -> Message | None:
+        if hasattr(self, "_body"):
+            return {"type": "http.request", "body": self._body, "more_body": False}
+        if self._stream_consumed:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        # A chunk that `is_disconnected()` took early and nobody has read yet.
+        pending, self._pending = self._pending, None
+        return pending
 
 
 class _StreamingResponse(StreamingResponse):
@@ -61,7 +76,7 @@ class _StreamingResponse(StreamingResponse):
 
     def __init__(
         self,
-        content: AsyncIterator[bytes],
+        content: _BodyIterator,
         status_code: int,
         raw_headers: list[tuple[bytes, bytes]],
         info: Mapping[str, Any] | None = None,
@@ -69,6 +84,7 @@ class _StreamingResponse(StreamingResponse):
         super().__init__(content, status_code=status_code)
         self.raw_headers = raw_headers
         self.info = info
+        self.app_body = content
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.info is not None:
@@ -77,7 +93,18 @@ class _StreamingResponse(StreamingResponse):
         # ends this body stream when the client goes. ASGI 2.4 servers raise OSError from
         # `send` once the client has gone: there is nobody left to answer.
         with contextlib.suppress(OSError):
-            await self.stream_response(send)
+            if self.body_iterator is self.app_body:
+                # The application's body as it sent it: a pathsend stays one (zero-copy).
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": self.status_code,
+                        "headers": self.raw_headers,
+                    }
+                )
+                await self.app_body.forward(send)
+            else:
+                await self.stream_response(send)
         if self.background is not None:
             await self.background()
 
@@ -86,10 +113,11 @@ class BaseHTTPMiddleware:
     """Middleware written as `dispatch(request, call_next) -> Response`.
 
     `call_next(request)` runs the rest of the application and returns its response, whose body
-    is streamed from the application as `dispatch`'s response is sent. The request body may be
-    read both in `dispatch` (before `call_next`) and by the application. Background tasks of the
-    application's response run after the response has been sent. An exception of the
-    application is raised from `call_next`, or after `dispatch` returns if it came later.
+    is streamed from the application as `dispatch`'s response is sent. A body that `dispatch`
+    reads with `await request.body()` is read again by the application; one it streams is
+    not (the application reads on from there). Background tasks of the application's response
+    run after the response has been sent. An exception of the application is raised from
+    `call_next`, or after `dispatch` returns if it came later.
     """
 
     def __init__(self, app: ASGIApp, dispatch: DispatchFunction | None = None) -> None:
@@ -104,10 +132,7 @@ class BaseHTTPMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        exc = await _Call(self, scope, receive, send).run()
-        if exc is not None:
-            # Raised here, outside any `except` block, so its `__context__` stays its own.
-            raise exc
+        await _Call(self, scope, receive, send).run()
 
 
 class _Call:
@@ -117,9 +142,10 @@ class _Call:
         self.middleware = middleware
         self.scope = scope
         self.send = send
-        self.body = _BodyReplay(receive)
-        self.request = Request(scope, self.body.dispatch_receive, send)
-        self.response_sent = anyio.Event()
+        self.request = _CachedRequest(scope, receive)
+        # Set once the application's output is no longer wanted: `dispatch`'s response is sent,
+        # or `dispatch` closed the body iterator.
+        self.app_released = anyio.Event()
         self.receive_scopes: set[anyio.CancelScope] = set()
         self.send_stream, self.recv_stream = anyio.create_memory_object_stream[Message]()
         self.app_exc: Exception | None = None
@@ -127,22 +153,21 @@ class _Call:
         self.app_started = False
         self.task_group: anyio.abc.TaskGroup | None = None
 
-    async def run(self) -> BaseException | None:
-        """Run `dispatch` and send its response; return the exception to raise, if any."""
-        try:
-            with self.recv_stream, self.send_stream:
-                async with anyio.create_task_group() as self.task_group:
-                    response = await self.middleware.dispatch_func(self.request, self.call_next)
-                    await response(self.scope, self.body.dispatch_receive, self.send)
-                    self._response_done()
-        except BaseExceptionGroup as group:
-            return _unwrap(group)
+    async def run(self) -> None:
+        """Run `dispatch`, send its response, then raise an application error not yet raised."""
+        # Only the task group's own wrapping is removed: a user's `ExceptionGroup` stays one.
+        with self.recv_stream, self.send_stream, collapse_excgroups():
+            async with anyio.create_task_group() as self.task_group:
+                response = await self.middleware.dispatch_func(self.request, self.call_next)
+                await response(self.scope, self.request.receive, self.send)
+                self.release_app()
         if self.app_exc is not None and not self.app_exc_raised:
-            return self.app_exc
-        return None
+            # Raised here, outside any `except` block, so its `__context__` stays its own.
+            raise self.app_exc
 
-    def _response_done(self) -> None:
-        self.response_sent.set()
+    def release_app(self) -> None:
+        """Let the application finish: its sends go nowhere and `receive()` says disconnect."""
+        self.app_released.set()
         self.recv_stream.close()
         for cancel_scope in list(self.receive_scopes):
             cancel_scope.cancel()
@@ -156,10 +181,10 @@ class _Call:
         self.task_group.start_soon(self._run_app)
 
         info = None
-        message = await self._next_message()
+        message = await self.next_message()
         if message is not None and message["type"] == "http.response.debug":
             info = message.get("info")
-            message = await self._next_message()
+            message = await self.next_message()
         if message is None:
             if self.app_exc is None:
                 raise RuntimeError("No response returned.")
@@ -174,10 +199,11 @@ class _Call:
             info=info,
         )
 
-    async def _next_message(self) -> Message | None:
+    async def next_message(self) -> Message | None:
+        """The application's next message; None once it has finished (or was released)."""
         try:
             return await self.recv_stream.receive()
-        except anyio.EndOfStream:
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
             return None
 
     async def _run_app(self) -> None:
@@ -188,34 +214,40 @@ class _Call:
                 self.app_exc = exc
 
     async def _app_receive(self) -> Message:
-        if self.response_sent.is_set():
+        if self.app_released.is_set():
             return _DISCONNECT
         with anyio.CancelScope() as cancel_scope:
-            # Cancelled once the response is sent: a disconnect listener must not wait for
-            # a client message that may never come.
+            # Cancelled once the application is released: a disconnect listener must not wait
+            # for a client message that may never come.
             self.receive_scopes.add(cancel_scope)
             try:
-                return await self.body.app_receive()
+                return await self.request.app_receive()
             finally:
                 self.receive_scopes.discard(cancel_scope)
         return _DISCONNECT
 
     async def _app_send(self, message: Message) -> None:
+        if message["type"] == "http.response.early_hint":
+            # Informational, sent before the response starts: straight to the client.
+            await self.send(message)
+            return
         try:
             await self.send_stream.send(message)
         except anyio.BrokenResourceError:
-            # `dispatch`'s response is sent and the stream closed: the rest goes nowhere.
+            # The application was released and the stream closed: the rest goes nowhere.
             return
         if message["type"] == "http.response.body" and not message.get("more_body", False):
             # Hold the application (and its background tasks) until the response is out.
-            await self.response_sent.wait()
+            await self.app_released.wait()
 
 
 class _BodyIterator:
     """The body of the application's response, chunk by chunk.
 
     An iterator object rather than an async generator: `dispatch` may stop reading it half way
-    (to send another response), and an abandoned generator would be finalized noisily.
+    (to send another response), and an abandoned generator would be finalized noisily. A file
+    the application sent by path (`http.response.pathsend`) is read in chunks when `dispatch`
+    iterates; sent untouched, the response forwards the pathsend itself.
     """
 
     def __init__(self, call: _Call) -> None:
@@ -228,20 +260,56 @@ class _BodyIterator:
         return self
 
     async def __anext__(self) -> bytes:
-        while not self.done:
+        while True:
             if self.path is not None:
-                return await self._next_file_chunk(self.path)
-            message = await self.call._next_message()
+                chunk = await anyio.to_thread.run_sync(_read_chunk, self.path, self.offset)
+                self.offset += len(chunk)
+                if len(chunk) < _FILE_CHUNK_SIZE:
+                    self.path = None  # the end of the file
+                if chunk:
+                    return chunk
+                continue
+            message = await self._next_body_message()
+            if message is None:
+                raise StopAsyncIteration
+            if message["type"] == "http.response.pathsend":
+                self.path = message["path"]
+            elif body := message.get("body", b""):
+                return body  # type: ignore[no-any-return]
+
+    async def aclose(self) -> None:
+        """Stop the body here: the application's further output is dropped, and it is let go."""
+        self.done = True
+        self.path = None
+        self.call.release_app()
+
+    async def forward(self, send: Send) -> None:
+        """Send the rest of the body as the application sends it."""
+        while self.path is None and (message := await self._next_body_message()) is not None:
+            if message["type"] == "http.response.pathsend":
+                await send(message)
+                return
+            if body := message.get("body", b""):
+                await send({"type": "http.response.body", "body": body, "more_body": True})
+        # The rest of a file `dispatch` began to read, if any; then the body ends.
+        async for chunk in self:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _next_body_message(self) -> Message | None:
+        """The application's next body or pathsend message; None once the body has ended."""
+        while not self.done:
+            message = await self.call.next_message()
             if message is None:
                 self._end()
-            elif message["type"] == "http.response.pathsend":
-                self.path = message["path"]
             elif message["type"] == "http.response.body":
                 self.done = not message.get("more_body", False)
-                if body := message.get("body", b""):
-                    return body  # type: ignore[no-any-return]
+                return message
+            elif message["type"] == "http.response.pathsend":
+                self.done = True
+                return message
             # Other messages (trailers) cannot pass through a `Response`: dropped.
-        raise StopAsyncIteration
+        return None
 
     def _end(self) -> None:
         self.done = True
@@ -252,28 +320,12 @@ class _BodyIterator:
             call.app_exc_raised = True
             raise call.app_exc
 
-    async def _next_file_chunk(self, path: str) -> bytes:
-        # Each read opens the file anew, so no handle is left open if `dispatch` stops early.
-        chunk = await anyio.to_thread.run_sync(_read_chunk, path, self.offset)
-        self.offset += len(chunk)
-        if len(chunk) < _FILE_CHUNK_SIZE:
-            self.done = True
-        if not chunk:
-            raise StopAsyncIteration
-        return chunk
-
 
 _FILE_CHUNK_SIZE = 64 * 1024
 
 
 def _read_chunk(path: str, offset: int) -> bytes:
+    # Each read opens the file anew, so no handle is left open if `dispatch` stops early.
     with open(path, "rb") as file:
         file.seek(offset)
         return file.read(_FILE_CHUNK_SIZE)
-
-
-def _unwrap(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    exc: BaseException = group
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
-    return exc
