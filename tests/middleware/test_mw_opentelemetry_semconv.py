@@ -233,6 +233,19 @@ def test_stacked_middleware_make_one_span(test_client_factory: Any, telemetry: T
     assert point.count == 1
 
 
+def test_scope_is_marked_as_upstream(test_client_factory: Any, telemetry: Telemetry) -> None:
+    marks: list[Any] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        marks.append(scope.get("starlette.opentelemetry"))
+        await endpoint(scope, receive, send)
+
+    client = test_client_factory(telemetry.wrap(app, excluded_urls="/health"))
+    client.get("/health")
+    client.get("/users/1")
+    assert marks == [True, True]
+
+
 def test_excluded_all_the_way_down(test_client_factory: Any, telemetry: Telemetry) -> None:
     inner = Telemetry()
     app = telemetry.wrap(inner.wrap(endpoint), excluded_urls="/health")

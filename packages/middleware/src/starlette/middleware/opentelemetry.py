@@ -27,8 +27,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["OpenTelemetryMiddleware"]
 
-# The scope key that tells inner OpenTelemetryMiddleware (stacked, or in a mounted application)
-# that this request is already traced, or excluded: either way they pass it through.
+# The scope key (and value, `True`) that tells inner OpenTelemetryMiddleware (stacked, or in a
+# mounted application) that this request is already traced, or excluded: either way they pass
+# it through. Upstream 1.x marks the scope the same way, so the two recognise each other.
 SCOPE_KEY = "starlette.opentelemetry"
 
 # The methods the semantic conventions know (RFC 9110, PATCH, QUERY); others become `_OTHER`.
@@ -195,7 +196,7 @@ class OpenTelemetryMiddleware:
             await self.app(scope, receive, send)
             return
         if self.excluded_urls is not None and self.excluded_urls.search(str(URL(scope=scope))):
-            scope[SCOPE_KEY] = None  # excluded all the way down
+            scope[SCOPE_KEY] = True  # excluded all the way down
             await self.app(scope, receive, send)
             return
 
@@ -211,7 +212,7 @@ class OpenTelemetryMiddleware:
             record_exception=False,
             set_status_on_exception=False,
         ) as span:
-            scope[SCOPE_KEY] = span
+            scope[SCOPE_KEY] = True
 
             async def send_wrapper(message: Message) -> None:
                 if message["type"] == "http.response.start":
