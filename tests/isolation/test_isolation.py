@@ -1,5 +1,5 @@
 """Every distribution installs alone, imports what it owns, sees nothing above it, and passes its
-own tests in that environment (DESIGN.md section 4).
+own tests in that environment (docs/development/architecture.md, "Tests and isolation").
 
 Slow by nature (a wheel build and one virtual environment per distribution), so `make test` runs it
 as its own step, after the unit tests.
