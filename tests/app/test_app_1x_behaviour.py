@@ -12,7 +12,9 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.testclient import WebSocketDenialResponse
+from starlette.websockets import WebSocket
 
 TestClientFactory = Callable[..., Any]
 
@@ -114,3 +116,58 @@ def test_form_errors_inside_an_application_answer_400(
     response = app_client(test_client_factory).post("/form", **kwargs)
     assert response.status_code == 400
     assert response.text == text
+
+
+# --- WebSocket: a handler's response is the denial response ---------------------------------
+
+
+async def guarded_websocket(websocket: WebSocket) -> None:
+    if websocket.query_params.get("token") != "ok":
+        # What a FastAPI dependency does before `accept()`.
+        raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+    await websocket.accept()
+    await websocket.send_text("welcome")
+    await websocket.close()
+
+
+def websocket_app(**kwargs: Any) -> Starlette:
+    return Starlette(routes=[WebSocketRoute("/ws", guarded_websocket)], **kwargs)
+
+
+def test_http_exception_before_accept_is_the_denial_response(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(websocket_app())
+    with pytest.raises(WebSocketDenialResponse) as info, client.websocket_connect("/ws"):
+        pass  # pragma: no cover
+    denial = info.value
+    assert denial.status_code == 401  # not a default 403
+    assert denial.text == "Not authenticated"
+    assert denial.headers["www-authenticate"] == "Bearer"
+    with client.websocket_connect("/ws?token=ok") as session:
+        assert session.receive_text() == "welcome"
+
+
+def test_custom_handler_response_for_a_websocket_is_the_denial_response(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def handler(websocket: WebSocket, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+    client = test_client_factory(websocket_app(exception_handlers={HTTPException: handler}))
+    with pytest.raises(WebSocketDenialResponse) as info, client.websocket_connect("/ws"):
+        pass  # pragma: no cover
+    assert (info.value.status_code, info.value.json()) == (401, {"detail": "Not authenticated"})
+
+
+def test_status_handler_response_for_a_websocket_is_the_denial_response(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def handler(websocket: WebSocket, exc: Exception) -> Response:
+        return PlainTextResponse("go away", status_code=418)
+
+    client = test_client_factory(websocket_app(exception_handlers={401: handler}))
+    with pytest.raises(WebSocketDenialResponse) as info, client.websocket_connect("/ws"):
+        pass  # pragma: no cover
+    assert (info.value.status_code, info.value.text) == (418, "go away")

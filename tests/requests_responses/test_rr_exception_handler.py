@@ -8,13 +8,17 @@ from typing import Any
 
 import pytest
 
-from starlette._exception_handler import _lookup_exception_handler, wrap_app_handling_exceptions
+from starlette._exception_handler import (
+    _lookup_exception_handler,
+    call_handling_exceptions,
+    wrap_app_handling_exceptions,
+)
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.testclient import TestClient
+from starlette.testclient import TestClient, WebSocketDenialResponse
 from starlette.types import Message, Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 TestClientFactory = Callable[..., TestClient]
 
@@ -277,3 +281,114 @@ def test_through_testclient(test_client_factory: TestClientFactory) -> None:
     response = test_client_factory(app).get("/")
     assert response.status_code == 418
     assert response.text == "status: HTTPException"
+
+
+# --- a handler's response for a WebSocket: the denial response ---------------------------
+
+
+def websocket_scope(handlers: Any, extensions: Any = None) -> Scope:
+    scope: Scope = {
+        "type": "websocket",
+        "path": "/",
+        "headers": [],
+        "starlette.exception_handlers": handlers,
+    }
+    if extensions is not None:
+        scope["extensions"] = extensions
+    return scope
+
+
+async def unauthorized(websocket: WebSocket, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("extensions", [{"websocket.http.response": {}}, None])
+async def test_websocket_handler_response_is_sent_as_the_denial(extensions: Any) -> None:
+    # With the extension, or without it (upstream sends it all the same).
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = websocket_scope(({HTTPException: unauthorized}, {}), extensions)
+    websocket = WebSocket(scope, receive, send)
+    error = HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+    await wrap_app_handling_exceptions(raising(error), websocket)(scope, receive, send)
+    assert sent == [
+        {
+            "type": "websocket.http.response.start",
+            "status": 401,
+            "headers": [
+                (b"www-authenticate", b"Bearer"),
+                (b"content-length", b"17"),
+                (b"content-type", b"text/plain; charset=utf-8"),
+            ],
+        },
+        {"type": "websocket.http.response.body", "body": b"Not authenticated"},
+    ]
+    assert websocket.application_state is WebSocketState.DISCONNECTED
+    assert error.__traceback__ is None
+
+
+@pytest.mark.anyio
+async def test_websocket_handler_response_without_a_connection_object() -> None:
+    # ExceptionMiddleware's path: the WebSocket is built for the handler.
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = websocket_scope(({}, {401: unauthorized}))
+    await call_handling_exceptions(raising(HTTPException(401)), scope, receive, send)
+    assert [(m["type"], m.get("status")) for m in sent] == [
+        ("websocket.http.response.start", 401),
+        ("websocket.http.response.body", None),
+    ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("message_type", ["websocket.accept", "websocket.close"])
+async def test_websocket_handler_response_after_accept_or_close_is_an_error(
+    message_type: str,
+) -> None:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def websocket_receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    scope = websocket_scope(({HTTPException: unauthorized}, {}))
+    websocket = WebSocket(scope, websocket_receive, send)
+
+    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        await websocket.receive()
+        await websocket.send({"type": message_type})
+        raise HTTPException(401)
+
+    app = wrap_app_handling_exceptions(endpoint, websocket)
+    with pytest.raises(RuntimeError, match="response already started") as info:
+        await app(scope, websocket_receive, send)
+    assert isinstance(info.value.__cause__, HTTPException)
+    assert [message["type"] for message in sent] == [message_type]
+
+
+def test_websocket_handler_response_through_testclient(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["starlette.exception_handlers"] = ({HTTPException: unauthorized}, {})
+        websocket = WebSocket(scope, receive, send)
+        await wrap_app_handling_exceptions(raising(HTTPException(401, "no")), websocket)(
+            scope, receive, send
+        )
+
+    with (
+        pytest.raises(WebSocketDenialResponse) as info,
+        test_client_factory(app).websocket_connect("/"),
+    ):
+        pass  # pragma: no cover
+    assert (info.value.status_code, info.value.text) == (401, "no")

@@ -156,5 +156,31 @@ async def answer_exception(
                 f"Exception handler {handler!r} returned None instead of a response."
             )
         await result(scope, receive, send)
+    elif result is not None:
+        await _send_denial(result, exc, conn, scope, receive, send)
     # The exception is handled: drop its frames so a reused instance keeps nothing alive.
     exc.__traceback__ = None
+
+
+async def _send_denial(
+    response: ASGIApp,
+    exc: Exception,
+    conn: Request | WebSocket,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> None:
+    """Send a handler's response for a WebSocket as the handshake's denial response.
+
+    The client sees that status and body (a 401 from an `HTTPException(401)` raised before
+    `accept()`, say) instead of a default 403. Sent as upstream sends it, whether or not the
+    server announced the denial extension. A connection already accepted or closed cannot
+    take one: that is reported as for an HTTP response that has started.
+    """
+    from starlette.websockets import WebSocket, WebSocketState
+
+    if isinstance(conn, WebSocket):
+        if conn.application_state is not WebSocketState.CONNECTING:
+            raise RuntimeError("Caught handled exception, but response already started.") from exc
+        conn.application_state = WebSocketState.DISCONNECTED
+    await response(scope, receive, send)
