@@ -179,8 +179,8 @@ async def _send_denial(
     """
     from starlette.websockets import WebSocket, WebSocketState
 
-    if isinstance(conn, WebSocket):
-        if conn.application_state is not WebSocketState.CONNECTING:
-            raise RuntimeError("Caught handled exception, but response already started.") from exc
-        conn.application_state = WebSocketState.DISCONNECTED
+    assert isinstance(conn, WebSocket)  # what a WebSocket scope's handlers are called with
+    if conn.application_state is not WebSocketState.CONNECTING:
+        raise RuntimeError("Caught handled exception, but response already started.") from exc
+    conn.application_state = WebSocketState.DISCONNECTED
     await response(scope, receive, send)
