@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+import starlette.config
 from starlette.config import Config, Environ, EnvironError, environ, undefined
 
 
@@ -78,8 +79,11 @@ def test_config_env_file_encoding(tmp_path: Path) -> None:
 
 def test_config_missing_env_file_warns(tmp_path: Path) -> None:
     missing = tmp_path / "missing.env"
-    with pytest.warns(UserWarning, match=re.escape(f"Config file '{missing}' not found.")):
+    with pytest.warns(UserWarning, match=re.escape(f"Config file '{missing}' not found.")) as rec:
         config = Config(missing, environ={})
+    # As upstream: named after starlette.config, the module `filterwarnings` entries match.
+    assert rec[0].category is UserWarning
+    assert rec[0].filename == starlette.config.__file__
     assert config.file_values == {}
     assert config("X", default="fallback") == "fallback"
 

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 
 import anyio
 import pytest
 
+import starlette.concurrency
 from starlette.concurrency import (
     iterate_in_threadpool,
     run_in_threadpool,
     run_until_first_complete,
 )
+from starlette.exceptions import StarletteDeprecationWarning
 
 
 def describe(a: int, b: int = 0, *, c: str = "") -> tuple[int, int, str, int]:
@@ -81,7 +84,11 @@ async def test_run_until_first_complete_is_deprecated_but_works() -> None:
         await anyio.lowlevel.checkpoint()
         events.append(label)
 
-    with pytest.warns(DeprecationWarning, match="run_until_first_complete is deprecated"):
+    message = "run_until_first_complete is deprecated and will be removed in a future version."
+    with pytest.warns(StarletteDeprecationWarning, match=f"^{re.escape(message)}$") as record:
         with anyio.fail_after(5):
             await run_until_first_complete((forever, {}), (quick, {"label": "done"}))
     assert events == ["done", "cancelled"]
+    # Upstream 1.x's category and module exactly: filters naming starlette.concurrency match.
+    assert record[0].category is StarletteDeprecationWarning
+    assert record[0].filename == starlette.concurrency.__file__

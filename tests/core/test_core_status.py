@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import http
 import re
+import sys
 import warnings
 
 import pytest
@@ -46,21 +47,27 @@ def test_rfc9110_and_websocket_names() -> None:
 
 @pytest.mark.parametrize(("old", "new"), DEPRECATED.items())
 def test_old_spellings_warn_and_return_the_same_code(old: str, new: str) -> None:
-    with pytest.warns(DeprecationWarning, match=f"'{old}' is deprecated. Use '{new}' instead."):
+    message = f"'{old}' is deprecated. Use '{new}' instead."
+    with pytest.warns(StarletteDeprecationWarning, match=f"^{re.escape(message)}$") as record:
         value = getattr(status, old)
     assert value == getattr(status, new)
+    # Upstream 1.x's category exactly: a UserWarning, not a DeprecationWarning.
+    assert record[0].category is StarletteDeprecationWarning
 
 
-def test_old_spelling_warning_is_also_a_starlette_deprecation_warning() -> None:
+def read_old_spelling() -> int:
+    return status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+def test_old_spelling_warning_names_the_caller_of_the_reading_function() -> None:
+    # As upstream 1.x: the frame above the one that read the old name (what module filters see).
     with pytest.warns(StarletteDeprecationWarning) as record:
-        status.HTTP_422_UNPROCESSABLE_ENTITY  # noqa: B018
-    assert issubclass(record[0].category, DeprecationWarning)
-    # Reported at the line that used the old name, not inside starlette.
-    assert record[0].filename == __file__
+        read_old_spelling()
+    assert (record[0].filename, record[0].lineno) == (__file__, sys._getframe().f_lineno - 1)
 
 
 def test_old_spelling_from_import_warns() -> None:
-    with pytest.warns(DeprecationWarning, match="HTTP_413_CONTENT_TOO_LARGE"):
+    with pytest.warns(StarletteDeprecationWarning, match="HTTP_413_CONTENT_TOO_LARGE"):
         from starlette.status import HTTP_413_REQUEST_ENTITY_TOO_LARGE
     assert HTTP_413_REQUEST_ENTITY_TOO_LARGE == 413
 

@@ -1,22 +1,33 @@
 from __future__ import annotations
 
+import importlib
+import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio.from_thread
 import pytest
 
-from starlette._utils import StarletteDeprecated
-from starlette.middleware.wsgi import WSGIMiddleware, WSGIResponder, build_environ
+from starlette.exceptions import StarletteDeprecationWarning
+
+# Importing the module warns (test_import_warns_as_upstream checks that); not this import.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.middleware.wsgi import WSGIMiddleware, WSGIResponder, build_environ
 from starlette.types import Message
 
 StartResponse = Callable[..., Any]
 
+IMPORT_WARNING = (
+    "starlette.middleware.wsgi is deprecated and will be removed in a future release. "
+    "Please refer to https://github.com/abersheeran/a2wsgi as a replacement."
+)
+
 
 def wsgi(app: Callable[..., Any]) -> WSGIMiddleware:
-    with pytest.warns(StarletteDeprecated, match="WSGIMiddleware is deprecated; use a2wsgi"):
-        return WSGIMiddleware(app)
+    return WSGIMiddleware(app)
 
 
 def hello_world(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
@@ -47,9 +58,21 @@ def return_exc_info(environ: dict[str, Any], start_response: StartResponse) -> l
         return [output]
 
 
-def test_deprecated() -> None:
-    with pytest.warns(DeprecationWarning, match="a2wsgi"):
-        WSGIMiddleware(hello_world)
+def test_import_warns_as_upstream(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Upstream 1.x warns when the module is imported, naming the importing module, with its
+    # StarletteDeprecationWarning (a UserWarning); constructing the middleware is silent.
+    monkeypatch.delitem(sys.modules, "starlette.middleware.wsgi")
+    with pytest.warns(StarletteDeprecationWarning, match=f"^{re.escape(IMPORT_WARNING)}$") as rec:
+        import starlette.middleware.wsgi  # noqa: F401
+    assert len(rec) == 1
+    assert rec[0].category is StarletteDeprecationWarning
+    assert (rec[0].filename, rec[0].lineno) == (__file__, sys._getframe().f_lineno - 3)
+    monkeypatch.delitem(sys.modules, "starlette.middleware.wsgi")
+    with pytest.warns(StarletteDeprecationWarning, match="a2wsgi"):
+        module = importlib.import_module("starlette.middleware.wsgi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        module.WSGIMiddleware(hello_world)
 
 
 def test_wsgi_get(test_client_factory: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,6 @@ import jinja2
 import pytest
 
 import starlette.templating
-from starlette._utils import StarletteDeprecated
 from starlette.background import BackgroundTask
 from starlette.datastructures import URLPath
 from starlette.requests import Request
@@ -207,9 +207,11 @@ def test_directory_and_env_are_exclusive(templates_dir: Path) -> None:
 
 
 def test_env_options_are_deprecated_but_work(templates_dir: Path) -> None:
-    with pytest.warns(DeprecationWarning, match="use Jinja2Templates\\(env=") as record:
+    with pytest.warns(DeprecationWarning, match=f"^{re.escape(ENV_OPTIONS)}$") as record:
         templates = Jinja2Templates(directory=templates_dir, autoescape=False, trim_blocks=True)
-    assert issubclass(record[0].category, StarletteDeprecated)
+    assert len(record) == 1
+    assert record[0].category is DeprecationWarning  # 0.47's, exactly
+    assert record[0].filename == starlette.templating.__file__
     assert templates.env.trim_blocks is True
     response = templates.TemplateResponse(make_request(), "escape.html", {"payload": "<b>"})
     assert response.body == b"<div><b></div>"
@@ -238,17 +240,37 @@ async def test_no_debug_message_without_the_extension(templates: Jinja2Templates
 
 # --- the deprecated 0.47 form ---------------------------------------------------------------
 
+# Upstream 0.47.3's texts, as observed: one for a positional name, one for keywords only.
+ENV_OPTIONS = (
+    "Extra environment options are deprecated. Use a preconfigured jinja2.Environment instead."
+)
+NAME_FIRST = (
+    "The `name` is not the first parameter anymore. "
+    "The first parameter should be the `Request` instance.\n"
+    'Replace `TemplateResponse(name, {"request": request})` by `TemplateResponse(request, name)`.'
+)
+REQUEST_MISSING = (
+    "The `TemplateResponse` now requires the `request` argument.\n"
+    'Replace `TemplateResponse(name, {"context": context})` by `TemplateResponse(request, name)`.'
+)
+
+
+def old_form_warns(message: str) -> Any:
+    return pytest.warns(DeprecationWarning, match=f"^{re.escape(message)}$")
+
 
 def test_old_form_with_request_in_context(templates: Jinja2Templates) -> None:
     request = make_request()
-    with pytest.warns(DeprecationWarning, match=r"use TemplateResponse\(request, name, context\)"):
+    with old_form_warns(NAME_FIRST) as record:
         response = templates.TemplateResponse("index.html", {"request": request, "name": "E"})
+    assert record[0].category is DeprecationWarning
+    assert record[0].filename == starlette.templating.__file__
     assert response.body == b"<p>Hello, E! GET</p>"
     assert response.context["request"] is request
 
 
 def test_old_form_positional_options(templates: Jinja2Templates) -> None:
-    with pytest.warns(StarletteDeprecated):
+    with old_form_warns(NAME_FIRST):
         response = templates.TemplateResponse(
             "index.html", {"request": make_request(), "name": "F"}, 202, {"x-c": "3"}
         )
@@ -257,7 +279,7 @@ def test_old_form_positional_options(templates: Jinja2Templates) -> None:
 
 
 def test_old_form_all_keywords(templates: Jinja2Templates) -> None:
-    with pytest.warns(StarletteDeprecated):
+    with old_form_warns(REQUEST_MISSING):
         response = templates.TemplateResponse(
             name="index.html", context={"request": make_request(), "name": "G"}, status_code=203
         )
@@ -266,19 +288,20 @@ def test_old_form_all_keywords(templates: Jinja2Templates) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "kwargs"),
+    ("args", "kwargs", "message"),
     [
-        (("index.html", {"name": "x"}), {}),
-        (("index.html",), {}),
-        ((), {"name": "index.html", "context": {}}),
-        ((), {"name": "index.html"}),
+        (("index.html", {"name": "x"}), {}, NAME_FIRST),
+        (("index.html",), {}, NAME_FIRST),
+        ((), {"name": "index.html", "context": {}}, REQUEST_MISSING),
+        ((), {"name": "index.html"}, REQUEST_MISSING),
+        ((), {}, REQUEST_MISSING),
     ],
 )
 def test_old_form_without_request_is_a_value_error(
-    templates: Jinja2Templates, args: tuple[Any, ...], kwargs: dict[str, Any]
+    templates: Jinja2Templates, args: tuple[Any, ...], kwargs: dict[str, Any], message: str
 ) -> None:
     with (
-        pytest.warns(StarletteDeprecated),
+        old_form_warns(message),
         pytest.raises(ValueError, match='context must include a "request" key'),
     ):
         templates.TemplateResponse(*args, **kwargs)

@@ -154,7 +154,7 @@ def test_iscoroutinefunction_or_partial_is_deprecated() -> None:
 
     with pytest.warns(DeprecationWarning, match="iscoroutinefunction_or_partial is deprecated"):
         assert iscoroutinefunction_or_partial(functools.partial(coro))
-    with pytest.warns(DeprecationWarning, match="use inspect.iscoroutinefunction instead"):
+    with pytest.warns(DeprecationWarning, match="will be removed in a future release"):
         assert not iscoroutinefunction_or_partial(homepage)
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 from starlette._utils import warn_deprecated
 from starlette.datastructures import State, URLPath
-from starlette.exceptions import StarletteDeprecationWarning
 from starlette.middleware import Middleware, _MiddlewareFactory
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
@@ -24,14 +21,6 @@ __all__ = ["Starlette"]
 AppType = TypeVar("AppType", bound="Starlette")
 P = ParamSpec("P")
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@contextmanager
-def _router_quietly() -> Generator[None, None, None]:
-    """Silence the router's own deprecation warning where the app has already warned once."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StarletteDeprecationWarning)
-        yield
 
 
 class Starlette:
@@ -51,21 +40,14 @@ class Starlette:
     ) -> None:
         if lifespan is not None and (on_startup is not None or on_shutdown is not None):
             raise ValueError("Use either 'lifespan' or 'on_startup'/'on_shutdown', not both.")
-        if on_startup or on_shutdown:
-            warn_deprecated(
-                "The on_startup and on_shutdown parameters are deprecated; use lifespan instead."
-            )
 
         self._debug = debug
         self.state = State()
-        if lifespan is None and not on_startup and not on_shutdown:
-            # Nothing for the router to warn about: no need to silence it (which is not free).
-            self.router = Router(routes)
-        else:
-            with _router_quietly():
-                self.router = Router(
-                    routes, on_startup=on_startup, on_shutdown=on_shutdown, lifespan=lifespan
-                )
+        # The router warns about on_startup/on_shutdown and generator lifespans: upstream's
+        # warnings name starlette.routing, and users' filters match that module.
+        self.router = Router(
+            routes, on_startup=on_startup, on_shutdown=on_shutdown, lifespan=lifespan
+        )
         self.exception_handlers: dict[Any, ExceptionHandler] = (
             {} if exception_handlers is None else dict(exception_handlers)
         )
@@ -154,10 +136,8 @@ class Starlette:
         self.exception_handlers[exc_class_or_status_code] = handler
 
     def add_event_handler(self, event_type: str, func: Callable[..., Any]) -> None:
-        """Deprecated: run `func` at "startup" or "shutdown"; use a lifespan instead."""
-        warn_deprecated("add_event_handler() is deprecated; use the lifespan parameter instead.")
-        with _router_quietly():
-            self.router.add_event_handler(event_type, func)
+        """Run `func` at "startup" or "shutdown" (0.47 API, never warned); prefer a lifespan."""
+        self.router.add_event_handler(event_type, func)
 
     def add_route(
         self,
@@ -178,10 +158,7 @@ class Starlette:
         route: Callable[[WebSocket], Awaitable[None]],
         name: str | None = None,
     ) -> None:
-        """Deprecated: add a WebSocket endpoint; use `WebSocketRoute` in `routes` instead."""
-        warn_deprecated(
-            "add_websocket_route() is deprecated; use WebSocketRoute in routes=[...] instead."
-        )
+        """Add a WebSocket endpoint (0.47 API, which never warned); prefer `WebSocketRoute`."""
         self.router.add_websocket_route(path, route, name=name)
 
     def exception_handler(
@@ -189,8 +166,9 @@ class Starlette:
     ) -> Callable[[F], F]:
         """Deprecated decorator form of `add_exception_handler`."""
         warn_deprecated(
-            "The exception_handler() decorator is deprecated; "
-            "use exception_handlers=... or add_exception_handler() instead."
+            "The `exception_handler` decorator is deprecated, and will be removed in version "
+            "1.0.0. Refer to https://www.starlette.io/exceptions/ for the recommended approach.",
+            DeprecationWarning,
         )
 
         def decorator(func: F) -> F:
@@ -208,7 +186,9 @@ class Starlette:
     ) -> Callable[[F], F]:
         """Deprecated decorator form of `add_route`."""
         warn_deprecated(
-            "The route() decorator is deprecated; use Route in routes=[...] or add_route() instead."
+            "The `route` decorator is deprecated, and will be removed in version 1.0.0. "
+            "Refer to https://www.starlette.io/routing/ for the recommended approach.",
+            DeprecationWarning,
         )
 
         def decorator(func: F) -> F:
@@ -222,8 +202,10 @@ class Starlette:
     def websocket_route(self, path: str, name: str | None = None) -> Callable[[F], F]:
         """Deprecated decorator form of adding a WebSocket endpoint."""
         warn_deprecated(
-            "The websocket_route() decorator is deprecated; "
-            "use WebSocketRoute in routes=[...] instead."
+            "The `websocket_route` decorator is deprecated, and will be removed in version 1.0.0. "
+            "Refer to https://www.starlette.io/routing/#websocket-routing for the recommended "
+            "approach.",
+            DeprecationWarning,
         )
 
         def decorator(func: F) -> F:
@@ -235,8 +217,10 @@ class Starlette:
     def middleware(self, middleware_type: str) -> Callable[[F], F]:
         """Deprecated: `@app.middleware("http")` makes `dispatch(request, call_next)` middleware."""
         warn_deprecated(
-            'The middleware("http") decorator is deprecated; '
-            "use middleware=[Middleware(...)] or add_middleware() instead."
+            "The `middleware` decorator is deprecated, and will be removed in version 1.0.0. "
+            "Refer to https://www.starlette.io/middleware/#using-middleware for recommended "
+            "approach.",
+            DeprecationWarning,
         )
         if middleware_type != "http":
             raise ValueError('Currently only middleware("http") is supported.')
@@ -252,13 +236,5 @@ class Starlette:
 
     def on_event(self, event_type: str) -> Callable[[F], F]:
         """Deprecated decorator form of `add_event_handler`; use a lifespan instead."""
-        warn_deprecated(
-            "The on_event() decorator is deprecated; use the lifespan parameter instead."
-        )
-
-        def decorator(func: F) -> F:
-            with _router_quietly():
-                self.router.add_event_handler(event_type, func)
-            return func
-
-        return decorator
+        # The router warns, from starlette.routing, as upstream does.
+        return self.router.on_event(event_type)

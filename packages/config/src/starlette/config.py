@@ -103,7 +103,8 @@ class Config:
             if os.path.isfile(env_file):
                 self.file_values = _read_env_file(env_file, encoding)
             else:
-                warnings.warn(f"Config file '{env_file}' not found.", UserWarning, stacklevel=2)
+                # Named after starlette.config, as upstream's: filters match that module.
+                warnings.warn(f"Config file '{env_file}' not found.", UserWarning, stacklevel=1)
 
     @overload
     def __call__(self, key: str, cast: Callable[[Any], T], default: Any = undefined) -> T: ...

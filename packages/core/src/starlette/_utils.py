@@ -25,13 +25,17 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 
-class StarletteDeprecated(StarletteDeprecationWarning, DeprecationWarning):
-    """Raised for 0.47 APIs kept for compatibility: caught by filters for either base class."""
+def warn_deprecated(
+    message: str, category: type[Warning] = StarletteDeprecationWarning, *, stacklevel: int = 1
+) -> None:
+    """Warn exactly as upstream does for the same API: users' `filterwarnings` match the text,
+    the category and the module of the frame the warning names.
 
-
-def warn_deprecated(message: str, *, stacklevel: int = 3) -> None:
-    """Warn that the caller's caller used a deprecated API; `message` names the replacement."""
-    warnings.warn(message, StarletteDeprecated, stacklevel=stacklevel)
+    APIs 1.x still has warn with its `StarletteDeprecationWarning` (a `UserWarning`); APIs 1.x
+    removed keep the plain `DeprecationWarning` of 0.47. `stacklevel` counts as in the caller's
+    own `warnings.warn`: 1 names the calling (Starlette) module, as upstream mostly does.
+    """
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
 
 
 def is_async_callable(obj: Any) -> TypeGuard[Callable[..., Awaitable[Any]]]:
@@ -194,6 +198,7 @@ def quote_path(path: str, *, decoded: bool = False, authority: bool = False) -> 
     if not authority and path.startswith("//"):
         path = "/%2F" + path[2:]
     return path
+
 
 def _is_mock_coroutine_function(obj: Any) -> bool:
     """True for `create_autospec(coroutine_function)`, which `inspect` misses before 3.13.

@@ -48,7 +48,7 @@ async def run_until_first_complete(
 ) -> None:
     """Run every `(func, kwargs)` concurrently; stop all when the first returns. Deprecated."""
     warn_deprecated(
-        "run_until_first_complete is deprecated; use an anyio task group and cancel its scope."
+        "run_until_first_complete is deprecated and will be removed in a future version."
     )
     async with anyio.create_task_group() as task_group:
 

@@ -181,7 +181,8 @@ def __getattr__(name: str) -> int:
         new_name = _DEPRECATED_NAMES[name]
     except KeyError:
         raise AttributeError(f"module 'starlette.status' has no attribute {name!r}") from None
-    warn_deprecated(f"'{name}' is deprecated. Use '{new_name}' instead.")
+    # Upstream 1.x names the frame above the one that read the name (its stacklevel=3): so do we.
+    warn_deprecated(f"'{name}' is deprecated. Use '{new_name}' instead.", stacklevel=3)
     value: int = globals()[new_name]
     return value
 

@@ -70,6 +70,17 @@ _TEMPLATE_RESPONSE_PARAMETERS = (
     "background",
 )
 
+# The deprecation texts of the 0.47 call forms, as upstream words them.
+_NAME_FIRST_DEPRECATED = (
+    "The `name` is not the first parameter anymore. "
+    "The first parameter should be the `Request` instance.\n"
+    'Replace `TemplateResponse(name, {"request": request})` by `TemplateResponse(request, name)`.'
+)
+_REQUEST_MISSING_DEPRECATED = (
+    "The `TemplateResponse` now requires the `request` argument.\n"
+    'Replace `TemplateResponse(name, {"context": context})` by `TemplateResponse(request, name)`.'
+)
+
 
 def _bind(names: Sequence[str], args: Sequence[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
     if len(args) > len(names):
@@ -95,8 +106,9 @@ class Jinja2Templates:
     ) -> None:
         if env_options:
             warn_deprecated(
-                "Jinja2Templates(**env_options) is deprecated; "
-                "use Jinja2Templates(env=jinja2.Environment(...)) instead."
+                "Extra environment options are deprecated. "
+                "Use a preconfigured jinja2.Environment instead.",
+                DeprecationWarning,
             )
         assert (directory is None) != (env is None), (
             "either 'directory' or 'env' arguments must be passed"
@@ -145,9 +157,9 @@ class Jinja2Templates:
         `context`, still works and is deprecated.
         """
         if (args and isinstance(args[0], str)) or (not args and "request" not in kwargs):
+            # 0.47's two texts: one for a positional name, one for keywords without request.
             warn_deprecated(
-                "TemplateResponse(name, context) is deprecated; "
-                "use TemplateResponse(request, name, context) instead."
+                _NAME_FIRST_DEPRECATED if args else _REQUEST_MISSING_DEPRECATED, DeprecationWarning
             )
             kwargs = _bind(_TEMPLATE_RESPONSE_PARAMETERS[1:], args, kwargs)
             context = kwargs.get("context") or {}

@@ -86,7 +86,8 @@ class Match(Enum):
 def iscoroutinefunction_or_partial(obj: Any) -> bool:
     """Deprecated: whether `obj` (or the function a partial wraps) is a coroutine function."""
     warn_deprecated(
-        "iscoroutinefunction_or_partial is deprecated; use inspect.iscoroutinefunction instead."
+        "iscoroutinefunction_or_partial is deprecated, and will be removed in a future release.",
+        DeprecationWarning,
     )
     while isinstance(obj, functools.partial):
         obj = obj.func
@@ -745,7 +746,10 @@ class Router:
 
         if on_startup or on_shutdown:
             warn_deprecated(
-                "The on_startup and on_shutdown parameters are deprecated; use lifespan instead."
+                "The on_startup and on_shutdown parameters are deprecated, and they will be "
+                "removed on version 1.0. Use the lifespan parameter instead. See more about it "
+                "on https://www.starlette.io/lifespan/.",
+                DeprecationWarning,
             )
             if lifespan is not None:
                 # As 0.47 did: the lifespan runs, the handlers are ignored.
@@ -760,14 +764,14 @@ class Router:
             self.lifespan_context = _DefaultLifespan(self)
         elif inspect.isasyncgenfunction(lifespan):
             warn_deprecated(
-                "async generator function lifespans are deprecated; "
-                "use an @contextlib.asynccontextmanager function instead."
+                "async generator function lifespans are deprecated, "
+                "use an @contextlib.asynccontextmanager function instead"
             )
             self.lifespan_context = asynccontextmanager(lifespan)
         elif inspect.isgeneratorfunction(lifespan):
             warn_deprecated(
-                "generator function lifespans are deprecated; "
-                "use an @contextlib.asynccontextmanager function instead."
+                "generator function lifespans are deprecated, "
+                "use an @contextlib.asynccontextmanager function instead"
             )
             self.lifespan_context = _wrap_gen_lifespan_context(lifespan)
         else:
@@ -835,13 +839,11 @@ class Router:
                 handler()
 
     async def startup(self) -> None:
-        """Deprecated: run the startup handlers."""
-        warn_deprecated("Router.startup() is deprecated; use a lifespan context manager instead.")
+        """Run the startup handlers (0.47 API; it never warned, so it does not here)."""
         await self._startup()
 
     async def shutdown(self) -> None:
-        """Deprecated: run the shutdown handlers."""
-        warn_deprecated("Router.shutdown() is deprecated; use a lifespan context manager instead.")
+        """Run the shutdown handlers (0.47 API; it never warned, so it does not here)."""
         await self._shutdown()
 
     async def lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -969,7 +971,12 @@ class Router:
         include_in_schema: bool = True,
     ) -> Callable[[_F], _F]:
         """Deprecated decorator form of `add_route`."""
-        warn_deprecated("The `route` decorator is deprecated; use `routes=[Route(...)]` instead.")
+        # 0.47's text, missing space included: users' filters match it as it was.
+        warn_deprecated(
+            "The `route` decorator is deprecated, and will be removed in version 1.0.0."
+            "Refer to https://www.starlette.io/routing/#http-routing for the recommended approach.",
+            DeprecationWarning,
+        )
 
         def decorator(func: _F) -> _F:
             self.add_route(
@@ -982,8 +989,10 @@ class Router:
     def websocket_route(self, path: str, name: str | None = None) -> Callable[[_F], _F]:
         """Deprecated decorator form of `add_websocket_route`."""
         warn_deprecated(
-            "The `websocket_route` decorator is deprecated; "
-            "use `routes=[WebSocketRoute(...)]` instead."
+            "The `websocket_route` decorator is deprecated, and will be removed in version 1.0.0. "
+            "Refer to https://www.starlette.io/routing/#websocket-routing for the recommended "
+            "approach.",
+            DeprecationWarning,
         )
 
         def decorator(func: _F) -> _F:
@@ -993,11 +1002,7 @@ class Router:
         return decorator
 
     def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
-        """Deprecated: register a "startup" or "shutdown" handler."""
-        warn_deprecated("add_event_handler is deprecated; use a lifespan context manager instead.")
-        self._add_event_handler(event_type, func)
-
-    def _add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        """Register a "startup" or "shutdown" handler (0.47 API; it never warned: no warning)."""
         assert event_type in ("startup", "shutdown"), (
             f"Unknown event type {event_type!r}: use 'startup' or 'shutdown'."
         )
@@ -1008,10 +1013,14 @@ class Router:
 
     def on_event(self, event_type: str) -> Callable[[_F], _F]:
         """Deprecated decorator form of `add_event_handler`."""
-        warn_deprecated("on_event is deprecated; use a lifespan context manager instead.")
+        warn_deprecated(
+            "The `on_event` decorator is deprecated, and will be removed in version 1.0.0. "
+            "Refer to https://www.starlette.io/lifespan/ for recommended approach.",
+            DeprecationWarning,
+        )
 
         def decorator(func: _F) -> _F:
-            self._add_event_handler(event_type, func)
+            self.add_event_handler(event_type, func)
             return func
 
         return decorator

@@ -15,6 +15,13 @@ from starlette.types import Message, Receive, Scope, Send
 
 __all__ = ["WSGIMiddleware", "WSGIResponder", "build_environ"]
 
+# Upstream warns once, when the module is imported, naming the importing module.
+warn_deprecated(
+    "starlette.middleware.wsgi is deprecated and will be removed in a future release. "
+    "Please refer to https://github.com/abersheeran/a2wsgi as a replacement.",
+    stacklevel=2,
+)
+
 
 def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
     """The WSGI environ (PEP 3333) of an ASGI HTTP request whose whole body is `body`."""
@@ -74,10 +81,6 @@ class WSGIMiddleware:
     """
 
     def __init__(self, app: Callable[..., Any]) -> None:
-        warn_deprecated(
-            "WSGIMiddleware is deprecated; use a2wsgi (https://github.com/abersheeran/a2wsgi) "
-            "instead."
-        )
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
