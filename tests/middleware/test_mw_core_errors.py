@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import string
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from starlette.background import BackgroundTask
+from starlette.middleware import errors
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -245,8 +248,10 @@ def test_generate_html_frames_innermost_first_and_only_first_open() -> None:
     exc = raise_and_catch(outer)
     page = ServerErrorMiddleware(ok_app).generate_html(exc)
     assert page.index("<code>inner</code>") < page.index("<code>outer</code>")
-    assert page.count('<details class="frame" open>') == 1
-    assert page.count('<details class="frame">') == 2  # outer, then raise_and_catch
+    assert page.count('class="frame"') == 3  # inner, outer, then raise_and_catch
+    assert page.count('<pre class="source collapsed">') == 2
+    assert page.count('<pre class="source ">') == 1
+    assert page.index('<pre class="source ">') < page.index('<pre class="source collapsed">')
 
 
 def test_generate_html_limit_is_the_context_size() -> None:
@@ -328,3 +333,143 @@ async def test_other_scopes_complete_normally() -> None:
 
     await ServerErrorMiddleware(app)({"type": "lifespan"}, receive_empty, send)
     assert calls == ["lifespan"]
+
+
+# The handler after the response has started.
+
+
+def recording_handlers(calls: list[tuple[str, Exception]]) -> list[Any]:
+    async def async_handler(request: Request, exc: Exception) -> Response:
+        calls.append((request.url.path, exc))
+        return PlainTextResponse("never sent", status_code=500)
+
+    def sync_handler(request: Request, exc: Exception) -> Response:
+        calls.append((request.url.path, exc))
+        return PlainTextResponse("never sent", status_code=500)
+
+    return [async_handler, sync_handler]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("which", [0, 1], ids=["async", "sync"])
+async def test_handler_is_called_after_the_response_started_then_reraises(which: int) -> None:
+    calls: list[tuple[str, Exception]] = []
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    app = ServerErrorMiddleware(failing_after_start_app, handler=recording_handlers(calls)[which])
+    with pytest.raises(RuntimeError, match="late failure") as info:
+        await app(http_scope(), receive_empty, send)
+    assert [(path, exc) for path, exc in calls] == [("/", info.value)]
+    # What the handler returned is not sent: the response had started.
+    assert sent == [{"type": "http.response.start", "status": 200, "headers": []}]
+
+
+def test_failing_background_task_reaches_the_handler(
+    test_client_factory: TestClientFactory,
+) -> None:
+    calls: list[tuple[str, Exception]] = []
+
+    def fail() -> None:
+        raise ValueError("background failed")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("done", background=BackgroundTask(fail))(scope, receive, send)
+
+    handler = recording_handlers(calls)[0]
+    client = test_client_factory(ServerErrorMiddleware(app, handler=handler))
+    with pytest.raises(ValueError, match="background failed"):
+        client.get("/report")
+    assert [(path, str(exc)) for path, exc in calls] == [("/report", "background failed")]
+
+
+@pytest.mark.anyio
+async def test_no_handler_call_after_start_in_debug_mode() -> None:
+    calls: list[tuple[str, Exception]] = []
+
+    async def send(message: Message) -> None:
+        pass
+
+    handler = recording_handlers(calls)[0]
+    app = ServerErrorMiddleware(failing_after_start_app, handler=handler, debug=True)
+    with pytest.raises(RuntimeError, match="late failure"):
+        await app(http_scope(), receive_empty, send)
+    assert calls == []
+
+
+@pytest.mark.anyio
+async def test_handler_failing_after_start_raises_its_own_error() -> None:
+    async def handler(request: Request, exc: Exception) -> Response:
+        raise KeyError("handler broke")
+
+    async def send(message: Message) -> None:
+        pass
+
+    app = ServerErrorMiddleware(failing_after_start_app, handler=handler)
+    with pytest.raises(KeyError, match="handler broke") as info:
+        await app(http_scope(), receive_empty, send)
+    assert isinstance(info.value.__context__, RuntimeError)
+
+
+# The debug page's building blocks.
+
+
+def format_fields(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def test_debug_page_building_blocks_exist_with_their_fields() -> None:
+    assert format_fields(errors.TEMPLATE) == {"styles", "error", "exc_html", "js"}
+    assert format_fields(errors.FRAME_TEMPLATE) == {
+        "frame_filename",
+        "frame_lineno",
+        "frame_name",
+        "collapse_button",
+        "collapsed",
+        "code_context",
+    }
+    assert format_fields(errors.LINE) == {"lineno", "line"}
+    assert format_fields(errors.CENTER_LINE) == {"lineno", "line"}
+    assert errors.JS.startswith("<script>")
+    assert errors.JS.rstrip().endswith("</script>")
+    assert ".source.collapsed" in errors.STYLES
+
+
+def test_debug_page_is_built_from_the_blocks() -> None:
+    def fails() -> None:
+        raise ValueError("built")
+
+    page = ServerErrorMiddleware(ok_app).generate_html(raise_and_catch(fails))
+    assert f"<style>{errors.STYLES}</style>" in page
+    assert errors.JS in page
+    assert 'class="collapse-button"' in page
+    # A user can fill the page template with their own parts.
+    custom = errors.TEMPLATE.format(styles="", error="E", exc_html="<p>frames</p>", js="")
+    assert "<h2>E</h2>" in custom
+    assert "<p>frames</p>" in custom
+
+
+def test_customised_blocks_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(errors, "TEMPLATE", "[{error}]{exc_html}{styles}{js}")
+    monkeypatch.setattr(errors, "STYLES", "")
+    monkeypatch.setattr(errors, "JS", "")
+    monkeypatch.setattr(
+        errors,
+        "FRAME_TEMPLATE",
+        "<{frame_name}|{collapsed}|{collapse_button}|{frame_filename}:{frame_lineno}>"
+        "{code_context}",
+    )
+    monkeypatch.setattr(errors, "LINE", "")
+    monkeypatch.setattr(errors, "CENTER_LINE", "({lineno}:{line})")
+
+    def fails() -> None:
+        raise ValueError("custom")
+
+    exc = raise_and_catch(fails)
+    page = ServerErrorMiddleware(ok_app).generate_html(exc, limit=1)
+    lineno = exc.__traceback__.tb_next.tb_lineno  # type: ignore[union-attr]
+    assert page.startswith("[ValueError: custom]<fails||\u2212|")
+    assert f":{lineno}>({lineno}:        raise ValueError(&quot;custom&quot;))" in page
+    assert "<raise_and_catch|collapsed|+|" in page
