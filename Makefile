@@ -11,7 +11,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 SOURCES := $(wildcard packages/*/src/starlette)
 
-.PHONY: help uv install run test test-unit test-isolation chromium lint typecheck build test-matrix clean bench docs docs-serve fuzz load
+.PHONY: help uv install run test test-unit test-isolation chromium lint typecheck build test-matrix clean bench bench-server wrk docs docs-serve fuzz load
 
 help:
 	@echo "make run           serve the demo application on http://127.0.0.1:8000"
@@ -21,7 +21,8 @@ help:
 	@echo "make typecheck     mypy --strict over every distribution and the tests"
 	@echo "make build         wheels and sdists of every distribution into dist/"
 	@echo "make test-matrix   the test suite on every CPython 3.10-3.13 found on this machine"
-	@echo "make bench         benchmarks against upstream Starlette 0.47.3 (in its own venv)"
+	@echo "make bench         in-process benchmarks against upstream Starlette 0.47.3, Falcon, BlackSheep"
+	@echo "make bench-server  uvicorn and granian under wrk, ours against upstream (loopback only)"
 	@echo "make docs          build the documentation site (mkdocs --strict); docs-serve serves it"
 	@echo "make fuzz          run each fuzz target for a fixed number of executions"
 	@echo "make load          load and fault runs of the demo under uvicorn (see benchmarks/LOAD.md)"
@@ -56,7 +57,7 @@ lint: install
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 typecheck: install
-	MYPYPATH=examples $(VENV)/bin/mypy $(SOURCES) tests examples benchmarks
+	MYPYPATH=examples:benchmarks $(VENV)/bin/mypy $(SOURCES) tests examples benchmarks
 
 build: install
 	rm -rf dist
@@ -83,6 +84,14 @@ clean:
 # Not part of `make test`: timings are measured here, never asserted in tests.
 bench: install
 	$(VPY) benchmarks/run.py
+
+# wrk comes from Debian, like chromium; nothing is downloaded at run time.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { echo "installing Debian's wrk for the server benchmark"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+
+bench-server: install wrk
+	$(VPY) benchmarks/server.py
 
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
