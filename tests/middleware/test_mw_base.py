@@ -947,3 +947,20 @@ def test_dispatch_wrapping_the_body_iterator(test_client_factory: Any) -> None:
 
     client = test_client_factory(BaseHTTPMiddleware(app, dispatch=dispatch))
     assert client.get("/").content == b"ABCDEF"
+
+
+@pytest.mark.anyio
+async def test_early_hints_sent_from_dispatch() -> None:
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        await request.send_early_hints("</app.js>; rel=preload")
+        return await call_next(request)
+
+    scope = http_scope()
+    scope["extensions"] = {"http.response.early_hint": {}}
+    client = Client()
+    await client.run(BaseHTTPMiddleware(homepage, dispatch=dispatch), scope)
+    assert client.sent[0] == {
+        "type": "http.response.early_hint",
+        "links": [b"</app.js>; rel=preload"],
+    }
+    assert client.body == b"Homepage"

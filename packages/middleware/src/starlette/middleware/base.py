@@ -34,8 +34,8 @@ class _CachedRequest(Request):
     _handed_over = False
     _disconnect_seen = False
 
-    def __init__(self, scope: Scope, receive: Receive) -> None:
-        super().__init__(scope, self._shared_receive)
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        super().__init__(scope, self._shared_receive, send)
         self._server_receive = receive
 
     async def _shared_receive(self) -> Message:
@@ -142,7 +142,7 @@ class _Call:
         self.middleware = middleware
         self.scope = scope
         self.send = send
-        self.request = _CachedRequest(scope, receive)
+        self.request = _CachedRequest(scope, receive, send)
         # Set once the application's output is no longer wanted: `dispatch`'s response is sent,
         # or `dispatch` closed the body iterator.
         self.app_released = anyio.Event()
