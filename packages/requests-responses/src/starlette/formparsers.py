@@ -175,16 +175,14 @@ class FormParser:
     def _add_pairs(self, pairs: list[bytes] | list[bytearray], plain: bool) -> None:
         """Add complete pairs; with `plain`, none has a `%` or `+`, so UTF-8 decoding is all."""
         decode = _decode_plain if plain else _decode_form_bytes
-        items, max_fields, max_part_size = self._items, self.max_fields, self.max_part_size
-        # `_start_pair` and `_check_size`, inlined: this loop runs once per field of every form.
+        items = self._items
+        # The limit checks are the ones every other pair gets: inlining them here saved about
+        # 0.2 us a field (timeit, 20 and 1000 fields), nothing for a small form.
         for pair in pairs:
             if not pair:
                 continue  # `&&`: an empty pair, skipped like parse_qsl does
-            self.on_field_start()
-            if len(items) >= max_fields:
-                raise _too_many_fields(max_fields)
-            if len(pair) - (b"=" in pair) > max_part_size:
-                raise _field_too_large(max_part_size)
+            self._start_pair()
+            self._check_size(pair)
             name, _, value = pair.partition(b"=")
             items.append((decode(name), decode(value)))
 

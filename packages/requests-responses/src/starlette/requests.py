@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import anyio
 
-from starlette._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
+from starlette._utils import (
+    AwaitableOrContextManager,
+    AwaitableOrContextManagerWrapper,
+    media_type,
+)
 from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from starlette.exceptions import HTTPException
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
@@ -272,10 +276,6 @@ class HTTPConnection(Mapping[str, Any]):
 _HANDLERS_KEY = "starlette.exception_handlers"
 
 
-def _media_type(content_type: str) -> str:
-    return content_type.partition(";")[0].strip().lower()
-
-
 class Request(HTTPConnection):
     """An incoming HTTP request: the scope, plus the body read from `receive`."""
 
@@ -380,9 +380,9 @@ class Request(HTTPConnection):
         max_part_size: int = 1024 * 1024,
     ) -> FormData:
         if self._form is None:
-            media_type = _media_type(self.headers.get("content-type", ""))
+            content_type = media_type(self.headers.get("content-type", ""))
             try:
-                if media_type == "multipart/form-data":
+                if content_type == "multipart/form-data":
                     multipart_parser = MultiPartParser(
                         self.headers,
                         self.stream(),
@@ -391,7 +391,7 @@ class Request(HTTPConnection):
                         max_part_size=max_part_size,
                     )
                     self._form = await multipart_parser.parse()
-                elif media_type == "application/x-www-form-urlencoded":
+                elif content_type == "application/x-www-form-urlencoded":
                     form_parser = FormParser(
                         self.headers,
                         self.stream(),

@@ -60,7 +60,7 @@ def _with_content(response: Response, full_path: str, content: bytes | None) -> 
     """Hand the bytes `StaticFiles._find` read to the FileResponse that serves that same file."""
     # An overridden `file_response` may answer with another file: the bytes are this one's only.
     if content is not None and isinstance(response, FileResponse) and response.path == full_path:
-        response._content = content
+        response.preload(content)
     return response
 
 
