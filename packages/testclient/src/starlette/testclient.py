@@ -1,28 +1,50 @@
-"""Drive an ASGI application from synchronous tests, through httpx."""
+"""Drive an ASGI application from synchronous tests, through httpx2 (or httpx)."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import inspect
 import json
 import math
+import warnings
 from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeGuard, TypeVar, cast
+from types import ModuleType, TracebackType
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypedDict, TypeGuard, TypeVar, cast
 
 import anyio
 import anyio.abc
 import anyio.from_thread
-import httpx
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from starlette._utils import is_async_callable
+from starlette._utils import DEFAULT_PORTS, is_async_callable
+from starlette.exceptions import StarletteDeprecationWarning
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
+
+def _import_httpx() -> ModuleType:
+    """httpx2 when it is installed; else httpx (0.27 or 0.28), which upstream deprecates."""
+    try:
+        return importlib.import_module("httpx2")
+    except ImportError:
+        pass
+    module = importlib.import_module("httpx")
+    # stacklevel 3: the module that imports starlette.testclient (import machinery is skipped).
+    warnings.warn(
+        "Using `httpx` with `starlette.testclient` is deprecated; install `httpx2` instead.",
+        StarletteDeprecationWarning,
+        stacklevel=3,
+    )
+    return module
+
+
 if TYPE_CHECKING:
-    from httpx._types import CookieTypes
+    import httpx2 as httpx
+    from httpx2._types import CookieTypes
+else:
+    httpx = _import_httpx()
 
 __all__ = ["TestClient", "WebSocketDenialResponse", "WebSocketTestSession"]
 
@@ -88,6 +110,7 @@ class WebSocketTestSession:
         self.accepted_subprotocol: str | None = None
         self.extra_headers: list[tuple[bytes, bytes]] | None = None
         self._client_closed = False
+        self._finished = False
         self._disconnect: Message | None = None
 
     def __enter__(self) -> WebSocketTestSession:
@@ -118,17 +141,22 @@ class WebSocketTestSession:
         try:
             if not self._client_closed:
                 self.close(1000)
-            if exc_type is not None:
-                # The test failed: do not wait for an application that may never notice.
-                self.portal.call(self._cancel_scope.cancel)
+            self.portal.call(self._settle)
             self._future.result()
             pending = self.portal.call(self._drain)
         finally:
             self._exit_stack.close()
-        for item in pending:
-            # A WebSocketDisconnect is how the app learns that we closed: not an error.
-            if exc_type is None and not isinstance(item, WebSocketDisconnect):
-                raise item
+        if pending:
+            # Like upstream: what the app raised, even the WebSocketDisconnect its receive()
+            # raised after our close, fails the test (chained to the test's own error if any).
+            raise pending[0]
+
+    async def _settle(self) -> None:
+        # The app runs until it finishes or waits for something; an app that waits for anything
+        # but a message we will never send would wait forever, so it is cancelled then.
+        if not self._finished:
+            await anyio.wait_all_tasks_blocked()
+        self._cancel_scope.cancel()
 
     async def _run(self, *, task_status: anyio.abc.TaskStatus[anyio.CancelScope]) -> None:
         to_app_send, to_app_receive = anyio.create_memory_object_stream[Message](math.inf)
@@ -157,6 +185,8 @@ class WebSocketTestSession:
             except BaseException as exc:
                 _raise_if_cancelled(exc)
                 to_test_send.send_nowait(exc)
+            finally:
+                self._finished = True
 
     async def _drain(self) -> list[BaseException]:
         errors: list[BaseException] = []
@@ -257,8 +287,17 @@ def _request_chunks(request: httpx.Request) -> Iterator[tuple[bytes, bool]]:
     yield previous or b"", False
 
 
+def _protocol_error(message: str) -> AssertionError:
+    # Upstream's TestClient reports a broken response message sequence as an AssertionError.
+    return AssertionError(message)
+
+
 class _HTTPExchange:
-    """One request/response: the app runs as a task in the portal, its messages go to a stream."""
+    """One request/response: the app runs as a task in the portal, its messages go to a stream.
+
+    The stream has no buffer: the app's `send()` returns once the test has taken the message,
+    so a streamed response never runs ahead of its reader by more than one message.
+    """
 
     def __init__(self, app: ASGI3App, scope: Scope, request: httpx.Request) -> None:
         self.app = app
@@ -266,17 +305,20 @@ class _HTTPExchange:
         self.chunks = _request_chunks(request)
         self.request_complete = False
         self.response_started = False
+        self.trailers_declared = False
+        self.body_complete = False
         self.response_complete = False
-        self.trailers_pending = False
+        self.error: BaseException | None = None
 
     async def run(
         self,
         *,
-        task_status: anyio.abc.TaskStatus[MemoryObjectReceiveStream[_Item]],
+        task_status: anyio.abc.TaskStatus[MemoryObjectReceiveStream[Message]],
     ) -> None:
-        to_test_send, to_test_receive = anyio.create_memory_object_stream[_Item](math.inf)
-        self.to_test: MemoryObjectSendStream[_Item] = to_test_send
+        to_test_send, to_test_receive = anyio.create_memory_object_stream[Message]()
+        self.to_test: MemoryObjectSendStream[Message] = to_test_send
         self.completed = anyio.Event()
+        # Closing the stream when the app returns tells the test there is nothing more.
         with to_test_send, anyio.CancelScope() as cancel_scope:
             self.cancel_scope = cancel_scope
             task_status.started(to_test_receive)
@@ -284,96 +326,129 @@ class _HTTPExchange:
                 await self.app(self.scope, self.receive, self.send)
             except BaseException as exc:
                 _raise_if_cancelled(exc)
-                to_test_send.send_nowait(exc)
+                self.error = exc
 
-    def cancel_unless_complete(self) -> bool:
+    def cancel_unless_complete(self, force: bool) -> bool:
         # Runs in the event loop, so it cannot race with the app completing its response.
-        if not self.response_complete:
+        if force or not self.response_complete:
             self.cancel_scope.cancel()
         return self.response_complete
 
     async def receive(self) -> Message:
         if self.request_complete:
-            await self.completed.wait()
+            if not self.completed.is_set():
+                # No checkpoint once set: `is_disconnected()` polls from a cancelled scope.
+                await self.completed.wait()
             return {"type": "http.disconnect"}
         chunk, more_body = next(self.chunks)
         self.request_complete = not more_body
         return {"type": "http.request", "body": chunk, "more_body": more_body}
 
-    async def send(self, message: Message) -> None:
+    def _check(self, message: Message) -> None:
         message_type = message["type"]
         if message_type == "http.response.start":
             if self.response_started:
-                raise RuntimeError('Unexpected ASGI message "http.response.start": already sent.')
+                raise _protocol_error('Received multiple "http.response.start" messages.')
             self.response_started = True
-            self.trailers_pending = bool(message.get("trailers", False))
-        elif message_type in ("http.response.body", "http.response.trailers"):
-            if not self.response_started or self.response_complete:
-                state = "complete" if self.response_complete else "not started"
-                raise RuntimeError(f'Unexpected ASGI message "{message_type}": response {state}.')
-            if message_type == "http.response.trailers":
-                self.trailers_pending = bool(message.get("more_trailers", False))
-                body_done = True
-            else:
-                body_done = not message.get("more_body", False)
-            self.to_test.send_nowait(message)
-            if body_done and not self.trailers_pending:
-                self.response_complete = True
-                self.to_test.send_nowait(_RESPONSE_COMPLETE)
-                self.completed.set()
-            return
-        self.to_test.send_nowait(message)
+            self.trailers_declared = bool(message.get("trailers", False))
+        elif message_type == "http.response.body":
+            if not self.response_started:
+                raise _protocol_error(
+                    'Received "http.response.body" without "http.response.start".'
+                )
+            if self.response_complete:
+                raise _protocol_error('Received "http.response.body" after response completed.')
+            if self.body_complete:
+                raise _protocol_error('Received "http.response.body" after body completed.')
+            self.body_complete = not message.get("more_body", False)
+            self.response_complete = self.body_complete and not self.trailers_declared
+        else:  # http.response.trailers
+            if not self.trailers_declared:
+                raise _protocol_error(
+                    'Received "http.response.trailers" without declaring trailers.'
+                )
+            if self.response_complete:
+                raise _protocol_error('Received "http.response.trailers" after response completed.')
+            if not self.body_complete:
+                raise _protocol_error('Received "http.response.trailers" before body completed.')
+            self.response_complete = not message.get("more_trailers", False)
+
+    async def send(self, message: Message) -> None:
+        message_type = message["type"]
+        if message_type in ("http.response.start", "http.response.body", "http.response.trailers"):
+            self._check(message)
+        elif self.response_complete:
+            return  # nobody reads any more: other messages after the end are dropped
+        body = message.get("body")
+        if body is not None and type(body) is not bytes:
+            # A bytearray or memoryview may be reused by the app once send() returns.
+            message = {**message, "body": bytes(body)}
+        await self.to_test.send(message)
+        if self.response_complete:
+            self.completed.set()
+            await self.to_test.send(_RESPONSE_COMPLETE)
 
 
 class _ExchangeHandle:
     """The test thread's side of an `_HTTPExchange`."""
 
     def __init__(
-        self, exchange: _HTTPExchange, portal_factory: _PortalFactoryType, raise_exceptions: bool
+        self,
+        exchange: _HTTPExchange,
+        portal_factory: _PortalFactoryType,
+        raise_exceptions: bool,
+        open_handles: set[_ExchangeHandle],
     ) -> None:
         self.exchange = exchange
         self.raise_exceptions = raise_exceptions
+        self.open_handles = open_handles
         self.closed = False
         self.future: Future[None]
-        self.stream: MemoryObjectReceiveStream[_Item]
+        self.stream: MemoryObjectReceiveStream[Message]
         with contextlib.ExitStack() as stack:
             self.portal = stack.enter_context(portal_factory())
             self.future, self.stream = self.portal.start_task(exchange.run)
             self.exit_stack = stack.pop_all()
+        open_handles.add(self)
+
+    def _take_error(self) -> BaseException | None:
+        error, self.exchange.error = self.exchange.error, None
+        return error
 
     def next_message(self) -> Message | None:
         """The app's next message; None once it finished (or failed, when not raising)."""
         try:
-            item = self.portal.call(self.stream.receive)
+            return self.portal.call(self.stream.receive)
         except anyio.EndOfStream:
-            return None
-        if isinstance(item, BaseException):
-            if self.raise_exceptions:
-                raise item
-            return None
-        return item
+            pass
+        error = self._take_error()
+        if error is not None and self.raise_exceptions:
+            raise error
+        return None
 
-    def close(self) -> None:
+    def close(self, force: bool = False) -> None:
+        """End the exchange; `force` also cancels an app still running after its response."""
         if self.closed:
             return
         self.closed = True
+        self.open_handles.discard(self)
         try:
-            complete = self.portal.call(self.exchange.cancel_unless_complete)
+            complete = self.portal.call(self._finish, force)
             self.future.result()
-            leftover = self.portal.call(self._drain)
         finally:
             self.exit_stack.close()
         # Errors after the response (background tasks) still fail the test, like upstream.
-        errors = [item for item in leftover if isinstance(item, BaseException)]
-        if errors and complete and self.raise_exceptions:
-            raise errors[0]
+        error = self._take_error()
+        if error is not None and complete and self.raise_exceptions:
+            raise error
 
-    async def _drain(self) -> list[_Item]:
-        items: list[_Item] = []
-        with self.stream, contextlib.suppress(anyio.WouldBlock, anyio.EndOfStream):
-            while True:
-                items.append(self.stream.receive_nowait())
-        return items
+    async def _finish(self, force: bool) -> bool:
+        complete = self.exchange.cancel_unless_complete(force)
+        with self.stream:
+            # The app runs to its end (background tasks too); what it still sends is dropped.
+            async for _ in self.stream:
+                pass
+        return complete
 
 
 class _ResponseStream(httpx.SyncByteStream):
@@ -386,15 +461,15 @@ class _ResponseStream(httpx.SyncByteStream):
         trailers: list[tuple[bytes, bytes]] = []
         while (message := self.handle.next_message()) is not None:
             if message is _RESPONSE_COMPLETE:
-                if trailers or "http.response.trailers" in self.extensions:
-                    self.extensions["http.response.trailers"] = httpx.Headers(trailers)
                 return
             if message["type"] == "http.response.body":
                 body = message.get("body", b"")
                 if body and not self.head:
-                    yield bytes(body)
+                    yield body
             elif message["type"] == "http.response.trailers":
+                # Readable as soon as they arrive, and kept if the app then ends early.
                 trailers.extend(message.get("headers", []))
+                self.extensions["http.response.trailers"] = httpx.Headers(trailers)
 
     def close(self) -> None:
         self.handle.close()
@@ -417,10 +492,12 @@ class _TestClientTransport(httpx.BaseTransport):
         self.portal_factory = portal_factory
         self.app_state = app_state
         self.client = client
+        # Streamed responses not closed yet: closing the client cancels them.
+        self.open_handles: set[_ExchangeHandle] = set()
 
     def build_scope(self, request: httpx.Request) -> Scope:
         url = request.url
-        default_port = {"http": 80, "ws": 80, "https": 443, "wss": 443}.get(url.scheme, 80)
+        port = url.port if url.port is not None else DEFAULT_PORTS.get(url.scheme, 80)
         raw_path = url.raw_path.split(b"?", 1)[0]
         scope: Scope = {
             "asgi": {"version": "3.0"},
@@ -433,8 +510,8 @@ class _TestClientTransport(httpx.BaseTransport):
             "query_string": url.query,
             "headers": [(key.lower(), value) for key, value in request.headers.raw],
             "client": self.client,
-            # url.host has no IPv6 brackets, which is what "server" holds.
-            "server": [url.host, url.port or default_port],
+            # url.host has no IPv6 brackets, which is what "server" holds; port 0 stays 0.
+            "server": [url.host, port],
             "state": self.app_state.copy(),
         }
         if url.scheme in ("ws", "wss"):
@@ -454,7 +531,9 @@ class _TestClientTransport(httpx.BaseTransport):
             raise _Upgrade(WebSocketTestSession(self.app, scope, self.portal_factory))
 
         exchange = _HTTPExchange(self.app, scope, request)
-        handle = _ExchangeHandle(exchange, self.portal_factory, self.raise_server_exceptions)
+        handle = _ExchangeHandle(
+            exchange, self.portal_factory, self.raise_server_exceptions, self.open_handles
+        )
         debug: dict[str, Any] | None = None
         try:
             while (message := handle.next_message()) is not None:
@@ -479,18 +558,24 @@ class _TestClientTransport(httpx.BaseTransport):
             stream=stream,
             request=request,
         )
-        # The stream fills in the trailers once it has read them.
+        # The stream fills in the trailers as they arrive.
         stream.extensions = response.extensions
         if message.get("trailers", False):
             response.extensions["http.response.trailers"] = httpx.Headers()
         if debug is not None:
+            response.extensions["http.response.debug"] = debug
             response.template = debug.get("template")  # type: ignore[attr-defined]
             response.context = debug.get("context")  # type: ignore[attr-defined]
         return response
 
+    def close(self) -> None:
+        # Every streamed response left open: its app and background tasks are cancelled.
+        while self.open_handles:
+            self.open_handles.pop().close(force=True)
+
 
 class TestClient(httpx.Client):
-    """An httpx client whose requests run the ASGI application in-process."""
+    """An httpx2 (or httpx) client whose requests run the ASGI application in-process."""
 
     __test__ = False
     task: Future[None]
@@ -518,7 +603,7 @@ class TestClient(httpx.Client):
         self.app_state: dict[str, Any] = {}
         self.raise_server_exceptions = raise_server_exceptions
         self.root_path = root_path
-        transport = _TestClientTransport(
+        self._asgi_transport = transport = _TestClientTransport(
             self.app,
             portal_factory=self._portal_factory,
             raise_server_exceptions=raise_server_exceptions,
@@ -544,6 +629,31 @@ class TestClient(httpx.Client):
             with anyio.from_thread.start_blocking_portal(**self.async_backend) as portal:
                 yield portal
 
+    def request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        timeout: Any = httpx.USE_CLIENT_DEFAULT,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """httpx's `request()`; `timeout` has no effect here and is deprecated, as upstream."""
+        if timeout is not httpx.USE_CLIENT_DEFAULT:
+            warnings.warn(
+                "You should not use the 'timeout' argument with the TestClient. "
+                "See https://github.com/Kludex/starlette/issues/1108 for more information.",
+                StarletteDeprecationWarning,
+                stacklevel=2,
+            )
+        return super().request(method, url, timeout=timeout, **kwargs)
+
+    def websocket(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """httpx2's `websocket()` speaks WebSocket over a network connection: none here."""
+        raise RuntimeError(
+            "TestClient cannot run httpx2's client.websocket(): it needs a network connection. "
+            "Use client.websocket_connect() instead."
+        )
+
     def websocket_connect(
         self, url: str, subprotocols: Sequence[str] | None = None, **kwargs: Any
     ) -> WebSocketTestSession:
@@ -554,9 +664,9 @@ class TestClient(httpx.Client):
             target = base.copy_with(raw_path=base.raw_path + target.raw_path.lstrip(b"/"))
         if target.scheme in ("http", "https"):
             target = target.copy_with(scheme="ws" if target.scheme == "http" else "wss")
+        # The handshake headers upstream's TestClient sends (no `upgrade` header among them).
         headers = dict(kwargs.pop("headers", None) or {})
         headers.setdefault("connection", "upgrade")
-        headers.setdefault("upgrade", "websocket")
         headers.setdefault("sec-websocket-key", "testserver==")
         headers.setdefault("sec-websocket-version", "13")
         if subprotocols is not None:
@@ -588,6 +698,8 @@ class TestClient(httpx.Client):
             self.task = portal.start_task_soon(self.lifespan)
             portal.call(self.wait_startup)
             stack.callback(portal.call, self.wait_shutdown)
+            # First of all on exit: streamed responses left open are cancelled.
+            stack.callback(self._asgi_transport.close)
             self.exit_stack = stack.pop_all()
         return self
 
