@@ -6,7 +6,6 @@ or hostile body fails early with a `MultiPartException` instead of being buffere
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from urllib.parse import unquote_to_bytes
 
 import anyio
 
+from starlette._utils import warn_deprecated
 from starlette.datastructures import FormData, Headers, UploadFile
 
 __all__ = ["FormParser", "MultiPartException", "MultiPartParser", "MultipartPart"]
@@ -72,7 +72,7 @@ def __getattr__(name: str) -> Any:
     # the 0.x parser. Upstream has no warning for it; a DeprecationWarning, so only those who
     # look (tests, -W) see it.
     if name == "FormMessage":
-        warnings.warn(_FORM_MESSAGE_DEPRECATED, DeprecationWarning, stacklevel=2)
+        warn_deprecated(_FORM_MESSAGE_DEPRECATED, DeprecationWarning, stacklevel=2)
         return _FormMessage
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

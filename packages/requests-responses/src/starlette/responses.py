@@ -9,7 +9,6 @@ import json
 import mimetypes
 import os
 import stat
-import warnings
 from collections.abc import (
     AsyncIterable,
     Awaitable,
@@ -32,7 +31,7 @@ from urllib.parse import quote
 import anyio
 import anyio.to_thread
 
-from starlette._utils import check_header_value, collapse_excgroups
+from starlette._utils import check_header_value, collapse_excgroups, warn_deprecated
 from starlette.concurrency import iterate_in_threadpool
 from starlette.datastructures import URL, MutableHeaders
 from starlette.requests import ClientDisconnect
@@ -503,10 +502,8 @@ class FileResponse(Response):
         if method is not None:
             # Upstream's text and category (0.52, the last release with the parameter), attributed
             # to this module as upstream's is. Unlike upstream it still works: "HEAD" sends no body.
-            warnings.warn(
-                "The 'method' parameter is not used, and it will be removed.",
-                DeprecationWarning,
-                stacklevel=1,
+            warn_deprecated(
+                "The 'method' parameter is not used, and it will be removed.", DeprecationWarning
             )
         self.method = method
         if media_type is None:
