@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
+import warnings
 from collections.abc import AsyncGenerator, Iterator
 from tempfile import SpooledTemporaryFile
 from typing import Any
@@ -240,29 +242,35 @@ async def test_urlencoded_field_count_enforced_inside_one_big_chunk() -> None:
     assert parser.started == 6
 
 
-def test_form_message_is_deprecated_but_works() -> None:
-    with pytest.warns(DeprecationWarning, match="FormMessage is deprecated") as record:
-        from starlette.formparsers import FormMessage
-    assert record[0].filename == __file__  # the warning names the importing line
-    assert [member.name for member in FormMessage] == [
-        "FIELD_START",
-        "FIELD_NAME",
-        "FIELD_DATA",
-        "FIELD_END",
-        "END",
-    ]
-    assert repr(FormMessage.END) == "<FormMessage.END: 5>"
-    assert "FormMessage" not in formparsers.__all__  # `import *` does not warn
+def test_form_message_warns_when_called_as_upstream_1x() -> None:
+    from starlette.exceptions import StarletteDeprecationWarning
+    from starlette.formparsers import FormMessage
 
-
-def test_unknown_module_attribute_is_an_attribute_error() -> None:
-    with pytest.raises(AttributeError, match="has no attribute 'Missing'"):
-        formparsers.Missing  # noqa: B018
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # Importing, members, iteration and lookups by name stay silent.
+        assert [member.name for member in FormMessage] == [
+            "FIELD_START",
+            "FIELD_NAME",
+            "FIELD_DATA",
+            "FIELD_END",
+            "END",
+        ]
+        assert FormMessage["END"] is FormMessage.END
+        assert repr(FormMessage.END) == "<FormMessage.END: 5>"
+    message = "`FormMessage` is deprecated and will be removed in a future version."
+    with pytest.warns(StarletteDeprecationWarning, match=re.escape(message)) as record:
+        assert FormMessage(5) is FormMessage.END
+    assert record[0].filename == __file__  # the warning names the calling line
+    assert not issubclass(record[0].category, DeprecationWarning)
+    # An invalid value warns before it fails, as upstream.
+    with pytest.warns(StarletteDeprecationWarning), pytest.raises(ValueError, match="99"):
+        FormMessage(99)
+    assert "FormMessage" not in formparsers.__all__
 
 
 def test_form_parser_callbacks_record_messages() -> None:
-    with pytest.warns(DeprecationWarning, match="FormMessage is deprecated"):
-        form_message = formparsers.FormMessage
+    form_message = formparsers.FormMessage
     parser = FormParser(urlencoded_headers(), stream_of())
     parser.on_field_start()
     parser.on_field_name(b"xnamex", 1, 5)

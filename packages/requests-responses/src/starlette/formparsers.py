@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, EnumMeta
 from tempfile import SpooledTemporaryFile
 from typing import Any, NamedTuple
 from urllib.parse import unquote_to_bytes
@@ -52,29 +52,24 @@ def _import_multipart() -> _Multipart:
     )
 
 
-class _FormMessage(Enum):
+class _WarnOnCall(EnumMeta):
+    """`FormMessage(value)` warns, as upstream 1.x; members, iteration and lookups do not."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        warn_deprecated(
+            "`FormMessage` is deprecated and will be removed in a future version.", stacklevel=2
+        )
+        return super().__call__(*args, **kwargs)
+
+
+class FormMessage(Enum, metaclass=_WarnOnCall):
+    """The messages of the 0.x parser's callbacks; kept for code that still names them."""
+
     FIELD_START = 1
     FIELD_NAME = 2
     FIELD_DATA = 3
     FIELD_END = 4
     END = 5
-
-
-_FormMessage.__name__ = _FormMessage.__qualname__ = "FormMessage"
-
-_FORM_MESSAGE_DEPRECATED = (
-    "FormMessage is deprecated: FormParser no longer produces these messages while parsing."
-)
-
-
-def __getattr__(name: str) -> Any:
-    # `FormMessage` still imports and works, with a warning: it only served the callbacks of
-    # the 0.x parser. Upstream has no warning for it; a DeprecationWarning, so only those who
-    # look (tests, -W) see it.
-    if name == "FormMessage":
-        warn_deprecated(_FORM_MESSAGE_DEPRECATED, DeprecationWarning, stacklevel=2)
-        return _FormMessage
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class MultiPartException(Exception):
@@ -135,25 +130,25 @@ class FormParser:
         self.max_part_size = max_part_size
         # Filled by the `on_*` callbacks, kept for API compatibility. Parsing calls only
         # `on_field_start` (a hook for subclasses): pairs go straight to the items.
-        self.messages: list[tuple[_FormMessage, bytes]] = []
+        self.messages: list[tuple[FormMessage, bytes]] = []
         # The start of a pair whose end is in a later chunk.
         self._pending = bytearray()
         self._items: list[tuple[str, str | UploadFile]] = []
 
     def on_field_start(self) -> None:
-        self.messages.append((_FormMessage.FIELD_START, b""))
+        self.messages.append((FormMessage.FIELD_START, b""))
 
     def on_field_name(self, data: bytes, start: int, end: int) -> None:
-        self.messages.append((_FormMessage.FIELD_NAME, data[start:end]))
+        self.messages.append((FormMessage.FIELD_NAME, data[start:end]))
 
     def on_field_data(self, data: bytes, start: int, end: int) -> None:
-        self.messages.append((_FormMessage.FIELD_DATA, data[start:end]))
+        self.messages.append((FormMessage.FIELD_DATA, data[start:end]))
 
     def on_field_end(self) -> None:
-        self.messages.append((_FormMessage.FIELD_END, b""))
+        self.messages.append((FormMessage.FIELD_END, b""))
 
     def on_end(self) -> None:
-        self.messages.append((_FormMessage.END, b""))
+        self.messages.append((FormMessage.END, b""))
 
     def _check_size(self, pair: bytes | bytearray) -> None:
         # The size of a part is that of its name and value: the `=` between them does not count.
