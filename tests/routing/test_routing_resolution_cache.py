@@ -333,3 +333,23 @@ async def test_a_new_mount_or_router_does_not_empty_the_caches() -> None:
     assert await label_of(router, http_scope("/a")) == "a"
     assert cache is not None
     assert router._resolver.cache is cache
+
+
+async def test_a_small_router_caches_again_after_a_change() -> None:
+    # Three routes or fewer are scanned, so only the cache itself notices the change.
+    router = Router([Route("/a", Label("a"))])
+    Router().routes.append(Route("/other", Label("other")))
+    for _ in range(2):
+        assert await label_of(router, http_scope("/a")) == "a"
+    cache = router._resolver.cache
+    assert cache is not None
+    assert "/a" in cache
+    Router().routes.append(Route("/other", Label("other")))
+    # The next request drops the stale cache and fills a fresh one.
+    assert await label_of(router, http_scope("/a")) == "a"
+    fresh = router._resolver.cache
+    assert fresh is not None
+    assert fresh is not cache
+    assert list(fresh) == ["/a"]
+    assert await label_of(router, http_scope("/a")) == "a"
+    assert router._resolver.cache is fresh

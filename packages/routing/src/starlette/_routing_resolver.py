@@ -97,9 +97,15 @@ class Resolver:
     def lookup(self, scope: Scope) -> ASGIApp | None:
         """The app of the route an earlier request with this path reached, `scope` updated."""
         cache = self.cache
-        if cache is None or scope["type"] != "http" or "path_params" in scope:
+        if (
+            cache is None
+            or scope["type"] != "http"
+            or "path_params" in scope
+            or "app_root_path" in scope
+        ):
             return None
-        if "app_root_path" in scope or self.token != Changes.count:
+        if self.token != Changes.count:
+            self._check_token()  # drops the cache: this request refills it
             return None
         entry = cache.get(scope["path"])
         if entry is None or scope.get("root_path", "") != entry.root_path:
@@ -148,6 +154,8 @@ class Resolver:
 
     def remember(self, scope: Scope, root_path: str, route: Route, crossed: bool) -> None:
         """Cache how `scope`'s path resolved: the route reached, the scope keys it set."""
+        # A small router is scanned, not indexed: its token may not have been checked yet.
+        self._check_token()
         cache = self.cache
         if cache is None:
             cache = self.cache = {}
