@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import pytest
 
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -153,3 +154,113 @@ async def test_lifespan_passes_through() -> None:
         {"type": "lifespan"}, receive, send
     )
     assert seen == ["lifespan"]
+
+
+MALFORMED_HOSTS = [
+    "localhost:1@evil.com",
+    "127.0.0.1:abc",
+    "127.0.0.1:",
+    "localhost:8000/../x",
+    "[::1]evil.example.com",
+    "[:::]",
+    "localhost:65536",
+    "127.0.0.1:99999",
+    ":8000",
+    " localhost",
+]
+ALLOWED = ("localhost", "127.0.0.1", "[::1]")
+
+
+@pytest.mark.parametrize("host", MALFORMED_HOSTS)
+def test_malformed_host_is_refused(test_client_factory: Any, host: str) -> None:
+    # Issue 14: the one strict Host parser decides; a malformed Host has no host to match.
+    client = test_client_factory(make_app(*ALLOWED))
+    response = client.get("/", headers={"host": host})
+    assert response.status_code == 400
+    assert response.text == "Invalid host header"
+
+
+@pytest.mark.parametrize("host", MALFORMED_HOSTS)
+def test_malformed_host_websocket_gets_a_denial_response(
+    test_client_factory: Any, host: str
+) -> None:
+    client = test_client_factory(make_app(*ALLOWED))
+    with (
+        pytest.raises(WebSocketDisconnect) as info,
+        client.websocket_connect("/ws", headers={"host": host}),
+    ):
+        pass  # pragma: no cover
+    response: Any = info.value
+    assert response.status_code == 400
+    assert response.text == "Invalid host header"
+
+
+@pytest.mark.parametrize("host", MALFORMED_HOSTS)
+def test_malformed_host_websocket_closed_without_denial_extension(
+    test_client_factory: Any, host: str
+) -> None:
+    inner = make_app(*ALLOWED)
+
+    async def without_extensions(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["extensions"] = {}
+        await inner(scope, receive, send)
+
+    client = test_client_factory(without_extensions)
+    with (
+        pytest.raises(WebSocketDisconnect) as info,
+        client.websocket_connect("/ws", headers={"host": host}),
+    ):
+        pass  # pragma: no cover
+    assert info.value.code == 1008
+    assert info.value.reason == "Invalid host header"
+
+
+@pytest.mark.parametrize("host", ["localhost", "LOCALHOST:8000", "127.0.0.1:0", "[::1]:8000"])
+def test_valid_hosts_pass_over_http_and_websocket(test_client_factory: Any, host: str) -> None:
+    client = test_client_factory(make_app(*ALLOWED))
+    assert client.get("/", headers={"host": host}).text == "OK"
+    with client.websocket_connect("/ws", headers={"host": host}) as websocket:
+        assert websocket.receive_text() == "hello"
+
+
+@pytest.mark.parametrize("host", ["example.com:65536", "example.com:99999", "example.com:"])
+def test_www_redirect_refuses_an_out_of_range_port(test_client_factory: Any, host: str) -> None:
+    # 1.x redirects these to "http://www.<server address>/": here they are malformed, 400.
+    client = test_client_factory(make_app("www.example.com"))
+    response = client.get("/", headers={"host": host}, follow_redirects=False)
+    assert response.status_code == 400
+    assert "location" not in response.headers
+
+
+def test_www_redirect_keeps_a_valid_port(test_client_factory: Any) -> None:
+    client = test_client_factory(make_app("www.example.com"))
+    response = client.get("/p", headers={"host": "Example.com:8000"}, follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "http://www.Example.com:8000/p"
+
+
+@pytest.mark.parametrize("pattern", ["Example.COM:8000", " example.com "])
+def test_patterns_ignore_case_port_and_spaces(test_client_factory: Any, pattern: str) -> None:
+    client = test_client_factory(make_app(pattern))
+    assert client.get("/", headers={"host": "example.com"}).status_code == 200
+
+
+def test_a_pattern_that_is_no_host_matches_nothing(test_client_factory: Any) -> None:
+    client = test_client_factory(make_app("exa mple.com", "a@b"))
+    assert client.get("/", headers={"host": "exa mple.com"}).status_code == 400
+    assert client.get("/", headers={"host": "a@b"}).status_code == 400
+
+
+def test_missing_host_header_is_refused() -> None:
+    sent: list[Any] = []
+
+    async def receive() -> Any:  # pragma: no cover - never called
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    anyio.run(make_app("localhost"), scope, receive, send)
+    assert sent[0]["status"] == 400
+    assert sent[1]["body"] == b"Invalid host header"

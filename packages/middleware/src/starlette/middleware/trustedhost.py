@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starlette.datastructures import URL, Headers
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette._utils import is_ipv6_address, parse_host
+from starlette.datastructures import URL
+from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["TrustedHostMiddleware"]
@@ -13,16 +14,24 @@ __all__ = ["TrustedHostMiddleware"]
 ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
 
 
-def _normalize_host(host: str) -> str:
-    """Lower-case `host` and drop its port; an IPv6 literal keeps (or gains) its brackets."""
-    host = host.strip().lower()
-    if host.startswith("["):
-        end = host.find("]")
-        return host[: end + 1] if end != -1 else ""
-    if host.count(":") > 1:
+def _normalize_pattern(pattern: str) -> str:
+    """An exact pattern as `parse_host` spells hosts: lower-case, no port, IPv6 in brackets."""
+    pattern = pattern.strip().lower()
+    if is_ipv6_address(pattern):
         # A bare IPv6 address, as written in a pattern ("::1"): bracket it as Host headers do.
-        return f"[{host}]"
-    return host.partition(":")[0]
+        return f"[{pattern}]"
+    parsed = parse_host(pattern)
+    # A pattern that is no host at all is kept as written: no valid Host header matches it.
+    return pattern if parsed is None else parsed[0]
+
+
+def _request_host(scope: Scope) -> str:
+    """The host of the request's `Host` header, or "" when it is missing or malformed."""
+    for key, value in scope.get("headers") or ():
+        if key == b"host":
+            parsed = parse_host(value.decode("latin-1"))
+            return "" if parsed is None else parsed[0]
+    return ""
 
 
 class TrustedHostMiddleware:
@@ -49,7 +58,7 @@ class TrustedHostMiddleware:
         self.allowed_hosts = list(allowed_hosts)
         self.allow_any = "*" in self.allowed_hosts
         self.www_redirect = www_redirect
-        self._exact = {_normalize_host(p) for p in self.allowed_hosts if not p.startswith("*")}
+        self._exact = {_normalize_pattern(p) for p in self.allowed_hosts if not p.startswith("*")}
         self._suffixes = tuple(p[1:].lower() for p in self.allowed_hosts if p.startswith("*."))
 
     def _is_allowed(self, host: str) -> bool:
@@ -60,20 +69,17 @@ class TrustedHostMiddleware:
             await self.app(scope, receive, send)
             return
 
-        host = _normalize_host(Headers(scope=scope).get("host", ""))
+        # One parser decides: a malformed Host ("a@evil.com", "host:99999", "[::1]x") has no host
+        # and is refused like an unlisted one.
+        host = _request_host(scope)
         if host and self._is_allowed(host):
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
             await self._reject_websocket(scope, receive, send)
         elif self._redirects_to_www(host):
+            # The Host header is valid, so the URL's netloc is that header, port included.
             url = URL(scope=scope)
-            response: Response
-            if _normalize_host(url.netloc) == host:
-                response = RedirectResponse(url.replace(netloc="www." + url.netloc))
-            else:
-                # The Host header was too malformed to build a URL from: never redirect elsewhere.
-                response = PlainTextResponse("Invalid host header", status_code=400)
-            await response(scope, receive, send)
+            await RedirectResponse(url.replace(netloc="www." + url.netloc))(scope, receive, send)
         else:
             await PlainTextResponse("Invalid host header", status_code=400)(scope, receive, send)
 
