@@ -6,6 +6,7 @@ one is allowed, and checks it is the answer a fresh resolution gives.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -353,3 +354,13 @@ async def test_a_small_router_caches_again_after_a_change() -> None:
     assert list(fresh) == ["/a"]
     assert await label_of(router, http_scope("/a")) == "a"
     assert router._resolver.cache is fresh
+
+
+async def test_a_deep_copied_router_resolves_its_own_routes() -> None:
+    router = Router([Route("/a", Label("original"))])
+    assert await label_of(router, http_scope("/a")) == "original"
+    clone = copy.deepcopy(router)
+    assert clone._resolver is not router._resolver
+    clone.routes = [Route("/a", Label("clone"))]
+    assert await label_of(clone, http_scope("/a")) == "clone"
+    assert await label_of(router, http_scope("/a")) == "original"
