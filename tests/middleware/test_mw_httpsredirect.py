@@ -118,3 +118,64 @@ async def test_lifespan_passes_through() -> None:
 
     await HTTPSRedirectMiddleware(inner)({"type": "lifespan"}, receive, send)
     assert seen == ["lifespan"]
+
+
+async def redirect_location(host: bytes, scheme: str = "http") -> tuple[int, str | None]:
+    """The status and Location of the redirect for a request with this Host header."""
+    messages: list[Any] = []
+    scope: Scope = {
+        "type": "websocket" if scheme == "ws" else "http",
+        "scheme": scheme,
+        "method": "GET",
+        "path": "/p",
+        "headers": [(b"host", host)],
+        "query_string": b"q=1",
+        "server": ("10.0.0.1", 8080),
+    }
+
+    async def receive() -> Any:  # pragma: no cover - never called
+        return {}
+
+    async def send(message: Any) -> None:
+        messages.append(message)
+
+    await app(scope, receive, send)
+    headers = dict(messages[0]["headers"])
+    location = headers.get(b"location")
+    return messages[0]["status"], None if location is None else location.decode()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "host",
+    [
+        b"example.com:65536",
+        b"example.com:99999",
+        b"localhost:1@evil.com",
+        b"127.0.0.1:abc",
+        b"127.0.0.1:",
+        b"localhost:8000/../x",
+        b"[::1]evil.example.com",
+        b"[:::]",
+    ],
+)
+@pytest.mark.parametrize("scheme", ["http", "ws"])
+async def test_malformed_host_never_reaches_location(host: bytes, scheme: str) -> None:
+    # Issue 14: an out-of-range port or a malformed Host falls back to the server address.
+    secure = "https" if scheme == "http" else "wss"
+    assert await redirect_location(host, scheme) == (307, f"{secure}://10.0.0.1:8080/p?q=1")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        (b"example.com:65535", "https://example.com:65535/p?q=1"),
+        (b"EXAMPLE.com:8080", "https://EXAMPLE.com:8080/p?q=1"),
+        # As 1.x: a default port is dropped and the host then lower-cased, "080" being 80.
+        (b"EXAMPLE.com:080", "https://example.com/p?q=1"),
+        (b"[::1]:443", "https://[::1]/p?q=1"),
+    ],
+)
+async def test_valid_host_ports(host: bytes, expected: str) -> None:
+    assert await redirect_location(host) == (307, expected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette._utils import parse_host
 from starlette.datastructures import URL
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,15 +26,16 @@ class HTTPSRedirectMiddleware:
 
 
 def _redirect_response(scope: Scope) -> Response:
-    # `URL(scope=...)` ignores a malformed Host header and encodes a leading `//` of the path, so
-    # the redirect always stays on the request's own host.
+    # `URL(scope=...)` takes the Host header only when the one Host parser accepts it (else the
+    # server address), so neither a malformed host nor an out-of-range port reaches `Location`.
     url = URL(scope=scope)
     netloc = url.netloc
-    if not netloc:
-        # Neither a valid Host header nor a server address: there is no host to redirect to.
+    parsed = parse_host(netloc)
+    if parsed is None:
+        # Neither a valid Host header nor a usable server address: no host to redirect to.
         return PlainTextResponse("Invalid host header", status_code=400)
-    host, sep, port = netloc.rpartition(":")
-    if sep and port in ("80", "443"):
+    host, port = parsed
+    if port in (80, 443):
         # The default port of the old scheme (or of the new one) is implied by `https`/`wss`.
         netloc = host
     secure_url = url.replace(scheme=_SECURE_SCHEMES[scope["scheme"]], netloc=netloc)
