@@ -12,8 +12,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["ALL_METHODS", "SAFELISTED_HEADERS", "CORSMiddleware"]
 
-ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
 SAFELISTED_HEADERS = {"Accept", "Accept-Language", "Content-Language", "Content-Type"}
+
+# A preflight's answer depends on all four request headers, whatever its outcome: a shared cache
+# must never serve one preflight's answer to another.
+PREFLIGHT_VARY = (
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+    "Access-Control-Request-Private-Network"
+)
 
 
 def _unsafe_header_value(value: str) -> bool:
@@ -25,10 +32,10 @@ def _unsafe_header_value(value: str) -> bool:
 class CORSMiddleware:
     """Allow cross-origin requests from `allow_origins` (or `allow_origin_regex`).
 
-    Requests without an `Origin` header pass through untouched. Preflight requests (`OPTIONS` with
-    `Access-Control-Request-Method`) are answered here, never by the application. `Vary: Origin`
-    is set on every response whose CORS headers depend on the request's origin: always, unless
-    any origin is allowed without credentials (then the answer is a constant `*`).
+    Preflight requests (`OPTIONS` with `Access-Control-Request-Method`) are answered here, never
+    by the application. Every other response gets `Vary: Origin`, also for requests without an
+    `Origin` and with a constant `*`: a shared cache must not serve a response without CORS
+    headers to a CORS request. Preflights vary by all four request headers they read.
     """
 
     def __init__(
@@ -58,14 +65,17 @@ class CORSMiddleware:
         # With credentials a browser refuses `*`: the request's origin is named instead.
         self.explicit_origin = not self.allow_all_origins or allow_credentials
 
+        # Ordered as 1.x sends them: the allowed origin leads when any origin is allowed.
         simple_headers: dict[str, str] = {}
+        if self.allow_all_origins:
+            simple_headers["Access-Control-Allow-Origin"] = "*"
         if allow_credentials:
             simple_headers["Access-Control-Allow-Credentials"] = "true"
         if expose_headers:
             simple_headers["Access-Control-Expose-Headers"] = ", ".join(expose_headers)
         self.simple_headers = simple_headers
 
-        preflight_headers: dict[str, str] = {}
+        preflight_headers = {"Vary": PREFLIGHT_VARY}
         if not self.explicit_origin:
             preflight_headers["Access-Control-Allow-Origin"] = "*"
         preflight_headers["Access-Control-Allow-Methods"] = ", ".join(allow_methods)
@@ -84,11 +94,11 @@ class CORSMiddleware:
             return
 
         headers = Headers(scope=scope)
-        if "origin" not in headers:
-            await self.app(scope, receive, send)
-            return
-
-        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+        if (
+            scope["method"] == "OPTIONS"
+            and "access-control-request-method" in headers
+            and "origin" in headers
+        ):
             response = self.preflight_response(request_headers=headers)
             await response(scope, receive, send)
             return
@@ -112,11 +122,8 @@ class CORSMiddleware:
         requested_headers = request_headers.get("access-control-request-headers")
 
         headers = MutableHeaders(self.preflight_headers)
-        vary: list[str] = []
         failures: list[str] = []
 
-        if self.explicit_origin:
-            vary.append("Origin")
         if self.is_allowed_origin(requested_origin):
             if self.explicit_origin:
                 headers["Access-Control-Allow-Origin"] = requested_origin
@@ -126,8 +133,6 @@ class CORSMiddleware:
         if requested_method not in self.allow_methods:
             failures.append("method")
 
-        if self.allow_all_headers or requested_headers is not None:
-            vary.append("Access-Control-Request-Headers")
         if self.allow_all_headers:
             if requested_headers is not None and _unsafe_header_value(requested_headers):
                 failures.append("headers")
@@ -138,13 +143,14 @@ class CORSMiddleware:
             if any(name and name not in self.allow_headers for name in names):
                 failures.append("headers")
 
-        if self.allow_private_network:
-            vary.append("Access-Control-Request-Private-Network")
-            if request_headers.get("access-control-request-private-network", "").lower() == "true":
+        # A Private Network Access preflight (any value of the header, as 1.x reads it) is
+        # granted only when allowed, and refused like any other disallowed preflight otherwise.
+        if "access-control-request-private-network" in request_headers:
+            if self.allow_private_network:
                 headers["Access-Control-Allow-Private-Network"] = "true"
+            else:
+                failures.append("private-network")
 
-        if vary:
-            headers["Vary"] = ", ".join(vary)
         if failures:
             # Browsers only need the status; the text is for whoever debugs the request.
             failure_text = "Disallowed CORS " + ", ".join(failures)
@@ -165,20 +171,21 @@ class CORSMiddleware:
             return
 
         headers = MutableHeaders(raw=list(message.get("headers", ())))
-        origin = request_headers["origin"]
-        if self.explicit_origin:
-            # The answer depends on the origin, whether it is allowed or not.
-            headers.add_vary_header("Origin")
+        origin = request_headers.get("origin")
+        if origin is None:
+            pass  # not a CORS request: only the Vary below, for the cache's sake
+        elif self.explicit_origin:
             if self.is_allowed_origin(origin):
-                headers["Access-Control-Allow-Origin"] = origin
                 headers.update(self.simple_headers)
+                headers["Access-Control-Allow-Origin"] = origin
         elif "cookie" in request_headers and self.is_allowed_origin(origin):
             # A credentialed request: browsers refuse `*`, so name the origin.
-            self.allow_explicit_origin(headers, origin)
             headers.update(self.simple_headers)
+            headers["Access-Control-Allow-Origin"] = origin
         else:
-            headers["Access-Control-Allow-Origin"] = "*"
             headers.update(self.simple_headers)
+        # Every response varies by origin: with or without `Origin`, allowed or not, even `*`.
+        headers.add_vary_header("Origin")
         await send({**message, "headers": headers.raw})
 
     @staticmethod
