@@ -19,7 +19,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-VERSION = "0.1.0"
+# The family's release, single-sourced by scripts/set_version.py (which checks every other place).
+VERSION = re.search(
+    r'^__family_version__ = "([^"]+)"$',
+    (ROOT / "packages" / "core" / "src" / "starlette" / "__init__.py").read_text(),
+    re.MULTILINE,
+).group(1)  # type: ignore[union-attr]
 FOLDERS = sorted(p.name for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").exists())
 TEST_TOOLS = [
     "pytest>=8",
@@ -116,10 +121,11 @@ def test_every_artifact_has_valid_metadata(dist_dir: Path) -> None:
                 assert f"=={VERSION}" in req, f"{folder}: family pin must be =={VERSION}: {req}"
 
 
-def test_no_distribution_ships_the_namespace_init(dist_dir: Path) -> None:
-    for wheel in dist_dir.glob("*.whl"):
-        with zipfile.ZipFile(wheel) as zf:
-            assert "starlette/__init__.py" not in zf.namelist(), wheel.name
+def test_only_starlette_core_ships_the_package_init(dist_dir: Path) -> None:
+    for folder in FOLDERS:
+        with zipfile.ZipFile(wheel_of(dist_dir, folder)) as zf:
+            ships = "starlette/__init__.py" in zf.namelist()
+        assert ships == (folder == "core"), folder
 
 
 def closure(dist_dir: Path, folder: str) -> list[str]:
@@ -189,6 +195,12 @@ def test_distribution_installs_alone(dist_dir: Path, venv: Path, folder: str) ->
         if m in owned and d.removeprefix("starlette-") not in members
     }
     run(venv, "-c", CHECK_IMPORTS, json.dumps([owned, foreign, family_extra]))
+
+    # Whatever the subset, `starlette.__version__` is there and `python -m starlette` finds the
+    # install healthy.
+    run(venv, "-c", "import starlette; assert starlette.__version__.startswith('1.')")
+    result = run(venv, "-m", "starlette")
+    assert "healthy" in result.stdout, result.stdout
 
     if folder == "full":
         run(venv, "-c", "from starlette.applications import Starlette; Starlette()")

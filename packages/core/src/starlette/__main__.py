@@ -1,0 +1,107 @@
+"""`python -m starlette`: is the `starlette` package the starlette-* family's, intact?
+
+Upstream Starlette (the `starlette` distribution) installs the same `starlette/` package, and
+neither pip nor uv stops one from writing its files over the other's: `pip install fastapi`
+after `starlette-full` replaces the family's modules with upstream's. Nothing of the family runs
+on the import path then (upstream's files are what Python imports), so this check lives in a
+module upstream does not ship; run it after installing, e.g. as the last step of a Dockerfile.
+A healthy import pays nothing for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.metadata
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+FAMILY = (
+    "starlette-core",
+    "starlette-config",
+    "starlette-datastructures",
+    "starlette-requests-responses",
+    "starlette-auth",
+    "starlette-middleware",
+    "starlette-routing",
+    "starlette-staticfiles",
+    "starlette-testclient",
+    "starlette-app",
+    "starlette-full",
+)
+
+_RECOVER = """\
+To recover, remove upstream's distribution and rewrite the family's files:
+    pip uninstall -y starlette
+    pip install --force-reinstall --no-deps {members}
+To keep it out: with uv, add to pyproject.toml
+    [tool.uv]
+    override-dependencies = ["starlette; sys_platform == 'never'"]
+with pip, install the framework with `--no-deps` and its other dependencies by name
+(docs/guides/starlette-based-frameworks.md)."""
+
+
+def _name(dist: importlib.metadata.Distribution) -> str:
+    name: str = dist.metadata["Name"]
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _changed_files(dist: importlib.metadata.Distribution) -> list[str]:
+    """The files of `dist` under `starlette/` that differ from its RECORD (or are gone)."""
+    changed = []
+    for file in dist.files or ():
+        if file.parts[0] != "starlette" or file.hash is None:
+            continue
+        path = Path(str(dist.locate_file(file)))
+        try:
+            digest = hashlib.new(file.hash.mode, path.read_bytes()).digest()
+        except FileNotFoundError:
+            changed.append(f"{file} (missing)")
+            continue
+        if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != file.hash.value:
+            changed.append(str(file))
+    return changed
+
+
+def diagnose(package: ModuleType | Any, dists: Iterable[importlib.metadata.Distribution]) -> str:
+    """A report on the install; it starts with "healthy" when nothing is wrong."""
+    by_name = {_name(dist): dist for dist in dists}
+    members = [name for name in FAMILY if name in by_name]
+    problems = []
+    if not hasattr(package, "__family_version__"):
+        problems.append(
+            "`starlette/__init__.py` is not the starlette-* family's: upstream Starlette's files "
+            "were written over the family's (for example by `pip install fastapi`, which "
+            "installs the `starlette` distribution as a dependency)."
+        )
+    upstream = by_name.get("starlette")
+    if upstream is not None:
+        problems.append(
+            f"the upstream `starlette` distribution {upstream.version} is installed beside the "
+            "family; its files and the family's overwrite each other, and uninstalling it "
+            "deletes the family's modules."
+        )
+    changed = [f for name in members for f in _changed_files(by_name[name])]
+    if changed:
+        problems.append("files of the family were changed: " + ", ".join(changed) + ".")
+    if not problems:
+        return f"healthy: starlette-* family {package.__family_version__}, Starlette API " + (
+            f"{package.__version__}, installed: {', '.join(members) or 'none'}"
+        )
+    recover = _RECOVER.format(members=" ".join(members or ["starlette-full"]))
+    return "\n".join(["problem: " + p for p in problems] + [recover])
+
+
+def main() -> int:
+    import starlette
+
+    report = diagnose(starlette, importlib.metadata.distributions())
+    print(report)
+    return 0 if report.startswith("healthy") else 1
+
+
+if __name__ == "__main__":  # pragma: no cover - run as `python -m starlette`
+    sys.exit(main())
