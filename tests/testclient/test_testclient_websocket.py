@@ -360,7 +360,10 @@ def test_app_letting_disconnect_escape_is_reraised(test_client_factory: TestClie
         await websocket.receive_text()  # raises WebSocketDisconnect when the test leaves
 
     # Like upstream, the WebSocketDisconnect the app let escape is re-raised on exit.
-    with pytest.raises(WebSocketDisconnect) as info, test_client_factory(app).websocket_connect("/"):
+    with (
+        pytest.raises(WebSocketDisconnect) as info,
+        test_client_factory(app).websocket_connect("/"),
+    ):
         pass
     assert info.value.code == 1000
 

@@ -59,9 +59,6 @@ _PortalFactoryType = Callable[
 _Item = Message | BaseException
 _ClientT = TypeVar("_ClientT", bound="TestClient")
 
-# Marks the end of an HTTP response (final body chunk, and trailers when announced).
-_RESPONSE_COMPLETE: Message = {"type": "testclient.response.complete"}
-
 
 def _is_asgi3(app: ASGI2App | ASGI3App) -> TypeGuard[ASGI3App]:
     if inspect.isclass(app):
@@ -386,7 +383,6 @@ class _HTTPExchange:
         await self.to_test.send(message)
         if self.response_complete:
             self.completed.set()
-            await self.to_test.send(_RESPONSE_COMPLETE)
 
 
 class _ExchangeHandle:
@@ -452,24 +448,29 @@ class _ExchangeHandle:
 
 
 class _ResponseStream(httpx.SyncByteStream):
-    def __init__(self, handle: _ExchangeHandle, head: bool) -> None:
+    def __init__(self, handle: _ExchangeHandle, head: bool, trailers: bool) -> None:
         self.handle = handle
         self.head = head
+        self.trailers = trailers
         self.extensions: dict[str, Any] = {}
 
     def __iter__(self) -> Iterator[bytes]:
+        # Stops at the response's last message without asking for another: the app goes on
+        # (background tasks) while the reader holds the last chunk.
         trailers: list[tuple[bytes, bytes]] = []
         while (message := self.handle.next_message()) is not None:
-            if message is _RESPONSE_COMPLETE:
-                return
             if message["type"] == "http.response.body":
                 body = message.get("body", b"")
                 if body and not self.head:
                     yield body
+                if not message.get("more_body", False) and not self.trailers:
+                    return
             elif message["type"] == "http.response.trailers":
                 # Readable as soon as they arrive, and kept if the app then ends early.
                 trailers.extend(message.get("headers", []))
                 self.extensions["http.response.trailers"] = httpx.Headers(trailers)
+                if not message.get("more_trailers", False):
+                    return
 
     def close(self) -> None:
         self.handle.close()
@@ -551,7 +552,8 @@ class _TestClientTransport(httpx.BaseTransport):
                 raise AssertionError("TestClient did not receive any response.")
             return httpx.Response(500, request=request)
 
-        stream = _ResponseStream(handle, head=request.method == "HEAD")
+        trailers = bool(message.get("trailers", False))
+        stream = _ResponseStream(handle, head=request.method == "HEAD", trailers=trailers)
         response = httpx.Response(
             status_code=message["status"],
             headers=message.get("headers", []),
@@ -560,7 +562,7 @@ class _TestClientTransport(httpx.BaseTransport):
         )
         # The stream fills in the trailers as they arrive.
         stream.extensions = response.extensions
-        if message.get("trailers", False):
+        if trailers:
             response.extensions["http.response.trailers"] = httpx.Headers()
         if debug is not None:
             response.extensions["http.response.debug"] = debug

@@ -1,0 +1,157 @@
+"""TestClient on httpx2 (httpx as a fallback): the import choice and httpx2's client methods.
+
+These tests run twice in CI: with httpx2 installed (the normal environment) and with only httpx
+0.28 (`make test-testclient-httpx`). Where the two differ, the test asserts what the library in
+use does.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import subprocess
+import sys
+import types
+from collections.abc import Callable
+
+import pytest
+
+import starlette.testclient
+from starlette.exceptions import StarletteDeprecationWarning
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.testclient import TestClient
+from starlette.types import Receive, Scope, Send
+
+if sys.version_info >= (3, 14):  # pragma: no cover
+    from compression import zstd
+else:
+    from backports import zstd
+
+import brotli  # type: ignore[import-untyped]
+
+TestClientFactory = Callable[..., TestClient]
+
+ON_HTTPX2 = importlib.util.find_spec("httpx2") is not None
+HTTPX_WARNING = "Using `httpx` with `starlette.testclient` is deprecated; install `httpx2` instead."
+
+
+def test_import_prefers_httpx2(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = types.ModuleType("httpx2")
+    monkeypatch.setitem(sys.modules, "httpx2", fake)
+    assert starlette.testclient._import_httpx() is fake
+
+
+def test_import_falls_back_to_httpx_with_upstreams_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # None in sys.modules makes `import httpx2` fail, as if it were not installed.
+    monkeypatch.setitem(sys.modules, "httpx2", None)
+    with pytest.warns(StarletteDeprecationWarning) as record:
+        module = starlette.testclient._import_httpx()
+    assert module.__name__ == "httpx"
+    assert [str(w.message) for w in record] == [HTTPX_WARNING]
+    # Exactly upstream's category: a UserWarning, shown by default.
+    assert record[0].category is StarletteDeprecationWarning
+
+
+def test_the_library_in_use() -> None:
+    expected = "httpx2" if ON_HTTPX2 else "httpx"
+    assert TestClient.__mro__[1].__module__ == expected
+    # A fresh interpreter that makes the warning an error: it fails only on the fallback.
+    process = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", "-c", "import starlette.testclient"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if ON_HTTPX2:
+        assert process.returncode == 0, process.stderr
+    else:
+        assert process.returncode == 1
+        assert f"StarletteDeprecationWarning: {HTTPX_WARNING}" in process.stderr
+
+
+async def echo_method(scope: Scope, receive: Receive, send: Send) -> None:
+    request = Request(scope, receive)
+    body = await request.body()
+    await Response(f"{request.method} {request.url.query} {body.decode()}")(scope, receive, send)
+
+
+def test_query_method(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(echo_method)
+    if ON_HTTPX2:
+        response = client.query("/search", params={"q": "x"}, content=b"select *")
+        assert response.text == "QUERY q=x select *"
+    else:
+        assert not hasattr(client, "query")
+    # The method itself goes through on either library.
+    assert client.request("QUERY", "/", content=b"a").text == "QUERY  a"
+
+
+async def events_app(scope: Scope, receive: Receive, send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/event-stream")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"data: one\n\n", "more_body": True})
+    await send({"type": "http.response.body", "body": b'event: done\ndata: {"n": 2}\n\n'})
+
+
+def test_server_sent_events(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(events_app)
+    if ON_HTTPX2:
+        with client.sse("/events") as source:
+            events = list(source)
+        assert [(e.event, e.data) for e in events] == [("message", "one"), ("done", '{"n": 2}')]
+        assert events[1].json() == {"n": 2}
+    else:
+        assert not hasattr(client, "sse")
+        with client.stream("GET", "/events") as response:
+            assert list(response.iter_lines()) == ["data: one", "", "event: done", 'data: {"n": 2}']
+
+
+def test_httpx2_websocket_method_points_to_websocket_connect(
+    test_client_factory: TestClientFactory,
+) -> None:
+    with pytest.raises(RuntimeError, match=r"Use client\.websocket_connect\(\) instead\."):
+        test_client_factory(echo_method).websocket("/ws")
+
+
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": gzip.compress,
+    "br": brotli.compress,
+    "zstd": zstd.compress,
+}
+
+
+def test_optional_encodings_are_negotiated(test_client_factory: TestClientFactory) -> None:
+    payload = b"compressible " * 100
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        encoding = request.query_params["encoding"]
+        offered = [e.strip() for e in request.headers["accept-encoding"].split(",")]
+        if encoding not in offered:
+            await Response(status_code=406)(scope, receive, send)
+            return
+        body = COMPRESSORS[encoding](payload)
+        response = Response(body, headers={"content-encoding": encoding})
+        await response(scope, receive, send)
+
+    client = test_client_factory(app)
+    offered = client.headers["accept-encoding"]
+    # httpx2 decodes zstd with backports.zstd (or the stdlib's); httpx 0.28 wants `zstandard`,
+    # which the test environments do not install.
+    expected = "gzip, deflate, br, zstd" if ON_HTTPX2 else "gzip, deflate, br"
+    assert offered == expected
+    for encoding in ("gzip", "br", "zstd"):
+        response = client.get("/", params={"encoding": encoding})
+        if encoding in offered:
+            assert response.headers["content-encoding"] == encoding
+            assert response.content == payload
+        else:
+            assert response.status_code == 406
