@@ -79,7 +79,9 @@ def ensure_venv(venv: Path, requirements: list[str]) -> Path:
             [*uv, "venv", "--quiet", "--python", sys.executable, venv], check=True, env=env
         )
         subprocess.run(
-            [*uv, "pip", "install", "--quiet", "--python", python, *requirements],
+            # --no-config: the workspace settings (its override that drops upstream `starlette`)
+            # must not apply to this environment.
+            [*uv, "pip", "install", "--quiet", "--no-config", "--python", python, *requirements],
             check=True,
             env=env,
         )
