@@ -11,12 +11,13 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 SOURCES := $(wildcard packages/*/src/starlette)
 
-.PHONY: help uv install run test test-unit test-isolation chromium lint typecheck build test-matrix clean bench bench-server wrk docs docs-serve fuzz load
+.PHONY: help uv install run test test-testclient-httpx test-unit test-isolation chromium lint typecheck build test-matrix clean bench bench-server wrk docs docs-serve fuzz load
 
 help:
 	@echo "make run           serve the demo application on http://127.0.0.1:8000"
 	@echo "make install       create .venv with every distribution (editable) and the tools"
 	@echo "make test          the whole suite with per-distribution coverage, then the isolation proof"
+	@echo "make test-testclient-httpx  tests/testclient with httpx 0.28 instead of httpx2 (in make test)"
 	@echo "make lint          ruff check, ruff format --check, actionlint"
 	@echo "make typecheck     mypy --strict over every distribution and the tests"
 	@echo "make build         wheels and sdists of every distribution into dist/"
@@ -36,7 +37,7 @@ install: uv
 run: install
 	$(VPY) examples/serve.py
 
-test: install chromium test-unit test-isolation
+test: install chromium test-unit test-isolation test-testclient-httpx
 
 # The browser tests drive Debian's Chromium; browsers are never downloaded at run time.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -50,6 +51,19 @@ test-unit:
 
 test-isolation:
 	$(VPY) -m pytest tests/isolation -v
+
+# tests/testclient once more with httpx 0.28 and without httpx2: TestClient's fallback. The
+# environment holds the locked test group minus httpx2 (and its httpcore2), so the versions are
+# the lock's; the fallback's deprecation warning is expected on import, not an error here.
+HTTPX_VENV := .venv-httpx
+test-testclient-httpx: uv
+	$(UV) venv --quiet --allow-existing --python "$(PYTHON_BIN)" $(HTTPX_VENV)
+	$(UV) export --frozen --all-packages --no-default-groups --group test --no-hashes \
+	  --no-emit-package httpx2 --no-emit-package httpcore2 --quiet -o $(HTTPX_VENV)/requirements.txt
+	$(UV) pip sync --quiet --python $(HTTPX_VENV)/bin/python $(HTTPX_VENV)/requirements.txt
+	$(HTTPX_VENV)/bin/python -c 'import importlib.util as u; assert not u.find_spec("httpx2")'
+	$(HTTPX_VENV)/bin/python -m pytest tests/testclient -q -p no:randomly \
+	  -W 'ignore:Using `httpx` with `starlette.testclient` is deprecated:UserWarning'
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -79,7 +93,7 @@ test-matrix: uv
 	[ -z "$$failed" ]
 
 clean:
-	rm -rf dist site coverage.json .coverage htmlcov .venv-3.* tests/isolation/_work*
+	rm -rf dist site coverage.json .coverage htmlcov .venv-3.* .venv-httpx tests/isolation/_work*
 
 # Not part of `make test`: timings are measured here, never asserted in tests.
 bench: install
