@@ -11,13 +11,14 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 SOURCES := $(wildcard packages/*/src/starlette)
 
-.PHONY: help uv install run test test-testclient-httpx test-unit test-isolation chromium lint typecheck build test-matrix clean bench bench-server wrk docs docs-serve fuzz load
+.PHONY: help uv install run test test-testclient-httpx test-ecosystem-oldest test-unit test-isolation chromium lint typecheck build test-matrix clean bench bench-server wrk docs docs-serve fuzz load
 
 help:
 	@echo "make run           serve the demo application on http://127.0.0.1:8000"
 	@echo "make install       create .venv with every distribution (editable) and the tools"
 	@echo "make test          the whole suite with per-distribution coverage, then the isolation proof"
 	@echo "make test-testclient-httpx  tests/testclient with httpx 0.28 instead of httpx2 (in make test)"
+	@echo "make test-ecosystem-oldest  tests/ecosystem with FastAPI 0.116 (in make test)"
 	@echo "make lint          ruff check, ruff format --check, actionlint"
 	@echo "make typecheck     mypy --strict over every distribution and the tests"
 	@echo "make build         wheels and sdists of every distribution into dist/"
@@ -37,7 +38,7 @@ install: uv
 run: install
 	$(VPY) examples/serve.py
 
-test: install chromium test-unit test-isolation test-testclient-httpx
+test: install chromium test-unit test-isolation test-testclient-httpx test-ecosystem-oldest
 
 # The browser tests drive Debian's Chromium; browsers are never downloaded at run time.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -64,6 +65,20 @@ test-testclient-httpx: uv
 	$(HTTPX_VENV)/bin/python -c 'import importlib.util as u; assert not u.find_spec("httpx2")'
 	$(HTTPX_VENV)/bin/python -m pytest tests/testclient -q -p no:randomly \
 	  -W 'ignore:Using `httpx` with `starlette.testclient` is deprecated:UserWarning'
+
+# tests/ecosystem once more with the oldest FastAPI the docs support (the workspace has the
+# newest). The environment holds the locked test and ecosystem groups without FastAPI, then
+# FastAPI 0.116 with --no-deps: its dependencies are locked already and upstream `starlette`
+# must stay out.
+OLDEST_VENV := .venv-fastapi-oldest
+test-ecosystem-oldest: uv
+	$(UV) venv --quiet --allow-existing --python "$(PYTHON_BIN)" $(OLDEST_VENV)
+	$(UV) export --frozen --all-packages --no-default-groups --group test --group ecosystem \
+	  --no-hashes --no-emit-package fastapi --quiet -o $(OLDEST_VENV)/requirements.txt
+	$(UV) pip sync --quiet --python $(OLDEST_VENV)/bin/python $(OLDEST_VENV)/requirements.txt
+	$(UV) pip install --quiet --python $(OLDEST_VENV)/bin/python --no-deps "fastapi==0.116.*"
+	$(OLDEST_VENV)/bin/python -c 'import fastapi; assert fastapi.__version__.startswith("0.116.")'
+	$(OLDEST_VENV)/bin/python -m pytest tests/ecosystem -q -p no:randomly
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -93,7 +108,7 @@ test-matrix: uv
 	[ -z "$$failed" ]
 
 clean:
-	rm -rf dist site coverage.json .coverage htmlcov .venv-3.* .venv-httpx tests/isolation/_work*
+	rm -rf dist site coverage.json .coverage htmlcov .venv-3.* .venv-httpx .venv-fastapi-oldest tests/isolation/_work*
 
 # Not part of `make test`: timings are measured here, never asserted in tests.
 bench: install

@@ -89,8 +89,9 @@ def test_fastapi_imports_starlette_from_this_family() -> None:
     assert TestClient is starlette.testclient.TestClient
     assert issubclass(FastAPI, starlette.applications.Starlette)
     major, minor = (int(part) for part in fastapi.__version__.split(".")[:2])
+    # The newest release in the workspace, 0.116 in `make test-ecosystem-oldest`.
     assert (major, minor) >= (0, 116)
-    assert (major, minor) < (0, 123)
+    assert starlette.__version__.startswith("1.")
 
 
 def test_root_pyproject_overrides_upstream_starlette_as_the_docs_page_shows() -> None:
