@@ -40,12 +40,27 @@ def test_import_falls_back_to_httpx_with_upstreams_warning(
 ) -> None:
     # None in sys.modules makes `import httpx2` fail, as if it were not installed.
     monkeypatch.setitem(sys.modules, "httpx2", None)
+    fake = types.ModuleType("httpx")
+    monkeypatch.setitem(sys.modules, "httpx", fake)
     with pytest.warns(StarletteDeprecationWarning) as record:
         module = starlette.testclient._import_httpx()
-    assert module.__name__ == "httpx"
+    assert module is fake
     assert [str(w.message) for w in record] == [HTTPX_WARNING]
     # Exactly upstream's category: a UserWarning, shown by default.
     assert record[0].category is StarletteDeprecationWarning
+
+
+def test_import_without_either_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "httpx2", None)
+    monkeypatch.setitem(sys.modules, "httpx", None)
+    with pytest.raises(RuntimeError) as info:
+        starlette.testclient._import_httpx()
+    # Upstream's text.
+    assert str(info.value) == (
+        "The starlette.testclient module requires the httpx2 package to be installed.\n"
+        "You can install this with:\n"
+        "    $ pip install httpx2\n"
+    )
 
 
 def test_the_library_in_use() -> None:

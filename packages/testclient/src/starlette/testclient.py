@@ -30,7 +30,14 @@ def _import_httpx() -> ModuleType:
         return importlib.import_module("httpx2")
     except ImportError:
         pass
-    module = importlib.import_module("httpx")
+    try:
+        module = importlib.import_module("httpx")
+    except ImportError:
+        raise RuntimeError(
+            "The starlette.testclient module requires the httpx2 package to be installed.\n"
+            "You can install this with:\n"
+            "    $ pip install httpx2\n"
+        ) from None
     # stacklevel 3: the module that imports starlette.testclient (import machinery is skipped).
     warnings.warn(
         "Using `httpx` with `starlette.testclient` is deprecated; install `httpx2` instead.",
