@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 
+import starlette.testclient
 from starlette.background import BackgroundTask
 from starlette.exceptions import StarletteDeprecationWarning
 from starlette.requests import Request
@@ -411,4 +413,19 @@ def test_websocket_exit_cancels_an_app_that_waits_forever(
     with test_client_factory(accepting(body, log)).websocket_connect("/"):
         pass
     # asyncio's or trio's cancellation: the block did not wait for the app.
+    assert log in (["CancelledError"], ["Cancelled"])
+
+
+def test_websocket_exit_cancels_an_app_that_never_blocks(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log: list[str] = []
+
+    async def body(websocket: WebSocket) -> None:
+        while True:  # busy: the event loop never goes idle
+            await anyio.lowlevel.checkpoint()
+
+    monkeypatch.setattr(starlette.testclient, "_SETTLE_LIMIT", 0.05)
+    with test_client_factory(accepting(body, log)).websocket_connect("/"):
+        pass
     assert log in (["CancelledError"], ["Cancelled"])

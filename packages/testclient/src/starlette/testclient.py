@@ -66,6 +66,9 @@ _PortalFactoryType = Callable[
 _Item = Message | BaseException
 _ClientT = TypeVar("_ClientT", bound="TestClient")
 
+# Seconds a closed WebSocket session waits, at most, for the event loop to go idle.
+_SETTLE_LIMIT = 5.0
+
 
 def _is_asgi3(app: ASGI2App | ASGI3App) -> TypeGuard[ASGI3App]:
     if inspect.isclass(app):
@@ -159,7 +162,10 @@ class WebSocketTestSession:
         # The app runs until it finishes or waits for something; an app that waits for anything
         # but a message we will never send would wait forever, so it is cancelled then.
         if not self._finished:
-            await anyio.wait_all_tasks_blocked()
+            # The bound only matters for a task that never blocks (a busy loop of checkpoints),
+            # which would keep wait_all_tasks_blocked() waiting forever.
+            with anyio.move_on_after(_SETTLE_LIMIT):
+                await anyio.wait_all_tasks_blocked()
         self._cancel_scope.cancel()
 
     async def _run(self, *, task_status: anyio.abc.TaskStatus[anyio.CancelScope]) -> None:
