@@ -7,7 +7,7 @@ import inspect
 import re
 import sys
 import warnings
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeGuard, TypeVar
@@ -221,6 +221,18 @@ async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, 
     with collapse_excgroups():
         async with anyio.create_task_group() as task_group:
             yield task_group
+
+
+def find_header(raw_headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    """The first value of header `name` (lower-case) in ASGI raw headers, else None.
+
+    What `Headers(...).get(name)` answers, without building a Headers or decoding: middleware
+    that has nothing to do for most requests reads its one header with it.
+    """
+    for key, value in raw_headers:
+        if key == name:
+            return value
+    return None
 
 
 def media_type(content_type: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette._exception_handler import call_handling_exceptions
+from starlette._exception_handler import handle_exception, track
 from starlette.exceptions import HTTPException, WebSocketException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -67,10 +67,17 @@ class ExceptionMiddleware:
 
         # Routes apply the handlers themselves (so route middleware sees handled responses);
         # the scope is how they find them.
-        scope["starlette.exception_handlers"] = (self._exception_handlers, self._status_handlers)
-        # No copy of it inlined here: measured, its extra frame costs about 2 % of a minimal
-        # request (see docs/development/architecture.md).
-        await call_handling_exceptions(self.app, scope, receive, send)
+        handlers = scope["starlette.exception_handlers"] = (
+            self._exception_handlers,
+            self._status_handlers,
+        )
+        # call_handling_exceptions, inlined: its coroutine is one of the few frames every
+        # request crosses. tests/middleware/test_mw_exceptions_copy.py pins this copy to it.
+        send = track(scope, send)
+        try:
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            await handle_exception(exc, handlers, None, scope, receive, send)
 
     async def http_exception(self, request: Request, exc: Exception) -> Response:
         """The default `HTTPException` handler: the detail as plain text, plus its headers."""

@@ -8,8 +8,8 @@ from typing import NoReturn
 
 import anyio.to_thread
 
-from starlette._utils import media_type
-from starlette.datastructures import Headers, MutableHeaders
+from starlette._utils import find_header, media_type
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
@@ -41,8 +41,12 @@ DEFAULT_EXCLUDED_CONTENT_TYPES: tuple[str, ...] = (
 _UNCOMPRESSED_STATUSES = frozenset({204, 205, 206, 304})
 
 
+@functools.lru_cache(maxsize=64)
 def _accepts_gzip(accept_encoding: str) -> bool:
-    """Whether `Accept-Encoding` lists gzip with a non-zero quality (`gzip;q=0` refuses it)."""
+    """Whether `Accept-Encoding` lists gzip with a non-zero quality (`gzip;q=0` refuses it).
+
+    Cached: clients send one of a few values, and every request asks.
+    """
     for item in accept_encoding.split(","):
         coding, *params = item.split(";")
         if coding.strip().lower() != "gzip":
@@ -84,6 +88,12 @@ def _is_excluded(content_type: str, excluded: tuple[str, ...]) -> bool:
     return response_type in exact or response_type.startswith(prefixes)
 
 
+@functools.lru_cache(maxsize=256)
+def _excluded_type(content_type: str, excluded: tuple[str, ...]) -> bool:
+    # `_is_excluded`, cached: an app sends few distinct content types, each response asks.
+    return _is_excluded(content_type, excluded)
+
+
 class GZipMiddleware:
     """Compress response bodies of at least `minimum_size` bytes when the client accepts gzip.
 
@@ -114,7 +124,8 @@ class GZipMiddleware:
             return
 
         responder: IdentityResponder
-        if _accepts_gzip(Headers(scope=scope).get("accept-encoding", "")):
+        accept_encoding = find_header(scope.get("headers") or (), b"accept-encoding")
+        if accept_encoding is not None and _accepts_gzip(accept_encoding.decode("latin-1")):
             responder = GZipResponder(
                 self.app,
                 self.minimum_size,
@@ -182,12 +193,20 @@ class IdentityResponder:
             await self.send(message)
 
     def _may_encode(self, start: Message) -> bool:
-        if start["status"] in _UNCOMPRESSED_STATUSES or start["status"] < 200:
+        status = start["status"]
+        if status in _UNCOMPRESSED_STATUSES or status < 200:
             return False
-        headers = Headers(raw=list(start.get("headers", ())))
-        if "content-encoding" in headers:
-            return False
-        return not _is_excluded(headers.get("content-type", ""), self.exclude_content_types)
+        # One pass over the headers: an encoding rules it out, else the first content type.
+        content_type: bytes | None = None
+        for key, value in start.get("headers", ()):
+            if key == b"content-encoding":
+                return False
+            if key == b"content-type" and content_type is None:
+                content_type = value
+        if content_type is None:
+            return True
+        excluded = tuple(self.exclude_content_types)
+        return not _excluded_type(content_type.decode("latin-1"), excluded)
 
     async def _send_first_body(self, start: Message, message: Message) -> None:
         self.initial_message = None
