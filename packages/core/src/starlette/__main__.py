@@ -73,9 +73,10 @@ def diagnose(package: ModuleType | Any, dists: Iterable[importlib.metadata.Distr
     problems = []
     if not hasattr(package, "__family_version__"):
         problems.append(
-            "`starlette/__init__.py` is not the starlette-* family's: upstream Starlette's files "
-            "were written over the family's (for example by `pip install fastapi`, which "
-            "installs the `starlette` distribution as a dependency)."
+            "`starlette/__init__.py` is missing or not the starlette-* family's: upstream "
+            "Starlette's files were written over the family's (for example by `pip install "
+            "fastapi`, which installs the `starlette` distribution as a dependency), or removed "
+            "with it by `pip uninstall starlette`."
         )
     upstream = by_name.get("starlette")
     if upstream is not None:
