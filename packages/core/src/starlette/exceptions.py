@@ -12,6 +12,11 @@ class StarletteDeprecationWarning(UserWarning):
     """An API that still works but will go; shown by default, unlike DeprecationWarning."""
 
 
+# What `http.HTTPStatus(code).phrase` answers, read from a dict: a 404 raised by the router is
+# built on every request for an unknown path.
+_PHRASES = {status.value: status.phrase for status in http.HTTPStatus}
+
+
 class HTTPException(Exception):
     """An error answered with `status_code`; `detail` defaults to the reason phrase."""
 
@@ -23,8 +28,8 @@ class HTTPException(Exception):
     ) -> None:
         if detail is None:
             try:
-                detail = http.HTTPStatus(status_code).phrase
-            except ValueError:
+                detail = _PHRASES[status_code]
+            except (KeyError, TypeError):
                 # Non-standard codes (499, 599, ...) have no phrase: an empty detail, not a crash.
                 detail = ""
         self.status_code = status_code
