@@ -329,6 +329,8 @@ def _same_multi_items(left: list[tuple[Any, Any]], right: list[tuple[Any, Any]])
     """
     if len(left) != len(right):
         return False
+    if left == right:
+        return True  # the usual case: the same pairs in the same order, no grouping needed
     return _values_by_key(left) == _values_by_key(right)
 
 
