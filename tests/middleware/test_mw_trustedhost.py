@@ -6,6 +6,7 @@ import anyio
 import pytest
 
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -264,3 +265,17 @@ def test_missing_host_header_is_refused() -> None:
     anyio.run(make_app("localhost"), scope, receive, send)
     assert sent[0]["status"] == 400
     assert sent[1]["body"] == b"Invalid host header"
+
+
+@pytest.mark.parametrize("host", ["[:::]", "localhost:99999", "localhost:1@evil.com"])
+def test_request_url_with_a_malformed_host_is_never_a_500(
+    test_client_factory: Any, host: str
+) -> None:
+    # Issue 14: "Host: [:::]" made request.url raise. Any host allowed, so the app reads it.
+    async def url_echo(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse(str(Request(scope).url))(scope, receive, send)
+
+    client = test_client_factory(TrustedHostMiddleware(url_echo))
+    response = client.get("/p?q=1", headers={"host": host})
+    assert response.status_code == 200
+    assert response.text == "http://testserver/p?q=1"
