@@ -22,6 +22,7 @@ except ImportError as exc:
         'pip install "starlette-middleware[opentelemetry]"'
     ) from exc
 
+from starlette._utils import DEFAULT_PORTS, parse_host
 from starlette.datastructures import URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -44,7 +45,6 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.
 # The instrumentation scope, named as upstream's. No version: reading the distribution's metadata
 # costs a file system scan, too slow for import time and blocking inside the event loop.
 _SCOPE_NAME = "starlette"
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _METRIC_ATTRIBUTES = (
     "http.request.method",
     "url.scheme",
@@ -73,19 +73,19 @@ def _carrier(scope: Scope) -> dict[str, str]:
 
 
 def _server_address(scope: Scope, carrier: dict[str, str]) -> tuple[str | None, int | None]:
-    """`server.address` and `server.port`: from `Host` (the port by default of the scheme)."""
-    host = carrier.get("host")
-    if not host:
+    """`server.address` and `server.port`: from `Host` (the port by default of the scheme).
+
+    Read by the family's one Host parser: a missing or malformed header falls back to the
+    server's address, as `request.url` does. An IPv6 address is reported without brackets.
+    """
+    parsed = parse_host(carrier.get("host", ""))
+    if parsed is None:
         server = scope.get("server")
         return (str(server[0]), server[1]) if server else (None, None)
-    if host.startswith("["):
-        address, _, port = host[1:].partition("]")
-        port = port.removeprefix(":")
-    else:
-        address, _, port = host.partition(":")
-    if not port:
-        return address, _DEFAULT_PORTS.get(scope.get("scheme", "http"))
-    return address, int(port) if port.isascii() and port.isdigit() else None
+    address, port = parsed
+    if address.startswith("["):
+        address = address[1:-1]
+    return address, DEFAULT_PORTS.get(scope.get("scheme", "http")) if port is None else port
 
 
 def _mount_template(routes: Any, path: str, mounted: str) -> str:
