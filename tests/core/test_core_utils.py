@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from typing import Any
 
@@ -253,3 +254,48 @@ def test_types_module_exports() -> None:
         "ExceptionHandler",
         "AppType",
     }
+
+
+class Methods:
+    async def asynchronous(self) -> None:
+        pass
+
+    def synchronous(self) -> None:
+        pass
+
+    async def generator(self) -> Any:
+        yield 1
+
+    @staticmethod
+    async def static() -> None:
+        pass
+
+    @classmethod
+    async def class_method(cls) -> None:
+        pass
+
+
+SHORTCUT_CASES = [
+    async_function,
+    sync_function,
+    async_generator,
+    Methods().asynchronous,
+    Methods().synchronous,
+    Methods().generator,
+    Methods.static,
+    Methods.class_method,
+    Methods.asynchronous,
+    functools.partial(Methods().asynchronous),
+    AsyncCallable(),
+    lambda: None,
+]
+
+
+@pytest.mark.parametrize("obj", SHORTCUT_CASES)
+def test_is_async_callable_shortcut_answers_as_inspect(obj: Any) -> None:
+    # The shortcut (code flags of a function or method) only ever answers True, and only where
+    # inspect.iscoroutinefunction does; everything else takes the general path.
+    expected = inspect.iscoroutinefunction(obj) or (
+        callable(obj) and inspect.iscoroutinefunction(obj.__call__)
+    )
+    assert is_async_callable(obj) is expected

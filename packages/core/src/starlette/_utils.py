@@ -6,6 +6,7 @@ import functools
 import inspect
 import re
 import sys
+import types
 import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
@@ -42,6 +43,12 @@ def is_async_callable(obj: Any) -> TypeGuard[Callable[..., Awaitable[Any]]]:
     """True for coroutine functions, partials of them, and instances with an async `__call__`."""
     while isinstance(obj, functools.partial):
         obj = obj.func
+    # An `async def` function or method answers True from its code flags alone, the first thing
+    # inspect.iscoroutinefunction looks at, minus its layers: exception handlers are asked on
+    # every exception they answer (the router's 404 included).
+    func = obj.__func__ if type(obj) is types.MethodType else obj
+    if type(func) is types.FunctionType and func.__code__.co_flags & inspect.CO_COROUTINE:
+        return True
     return (
         inspect.iscoroutinefunction(obj)
         or _is_mock_coroutine_function(obj)
