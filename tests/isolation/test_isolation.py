@@ -211,6 +211,9 @@ def test_distribution_installs_alone(dist_dir: Path, venv: Path, folder: str) ->
         tools.append(str(wheels["testclient"]))
     if folder == "middleware":
         tools += [str(wheels["auth"]), "opentelemetry-sdk>=1.27"]
+    if folder == "app":
+        # The OpenTelemetry middleware's tests under a real router (its spans, http.route).
+        tools.append("opentelemetry-sdk>=1.27")
     uv("pip", "install", "--quiet", "--python", venv, *tools)
     tests = ROOT / "tests" / folder.replace("-", "_")
     result = run(venv, "-m", "pytest", tests, "-q", "-p", "no:cacheprovider", "-x")
