@@ -212,8 +212,9 @@ def test_distribution_installs_alone(dist_dir: Path, venv: Path, folder: str) ->
     if folder == "middleware":
         tools += [str(wheels["auth"]), "opentelemetry-sdk>=1.27"]
     if folder == "app":
-        # The OpenTelemetry middleware's tests under a real router (its spans, http.route).
-        tools.append("opentelemetry-sdk>=1.27")
+        # The OpenTelemetry middleware under a real router (its spans, http.route), and form
+        # limits answered inside an application (multipart bodies).
+        tools += ["opentelemetry-sdk>=1.27", "python-multipart>=0.0.18"]
     uv("pip", "install", "--quiet", "--python", venv, *tools)
     tests = ROOT / "tests" / folder.replace("-", "_")
     result = run(venv, "-m", "pytest", tests, "-q", "-p", "no:cacheprovider", "-x")
