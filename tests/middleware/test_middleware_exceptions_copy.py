@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from starlette._exception_handler import call_handling_exceptions
+from starlette._exception_handler import ResponseTracker, call_handling_exceptions
 from starlette.exceptions import HTTPException, WebSocketException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
@@ -119,3 +119,18 @@ async def test_the_pinned_cases_cover_every_outcome() -> None:
     )
     closed = await outcome(ExceptionMiddleware(websocket_error), "websocket")
     assert closed == ([{"type": "websocket.close", "code": 1008, "reason": "go away"}], None)
+
+
+async def test_an_outer_tracker_is_shared_not_wrapped() -> None:
+    seen: list[Send] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(send)
+
+    async def server_send(message: Message) -> None:  # pragma: no cover - nothing is sent
+        raise AssertionError("unexpected send")
+
+    tracker = ResponseTracker(server_send)
+    scope: Scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    await ExceptionMiddleware(app)(scope, None, tracker)  # type: ignore[arg-type]
+    assert seen == [tracker]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette._exception_handler import handle_exception, track
+from starlette._exception_handler import ResponseTracker, handle_exception, track
 from starlette.exceptions import HTTPException, WebSocketException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -72,8 +72,9 @@ class ExceptionMiddleware:
             self._status_handlers,
         )
         # call_handling_exceptions, inlined: its coroutine is one of the few frames every
-        # request crosses. tests/middleware/test_mw_exceptions_copy.py pins this copy to it.
-        send = track(scope, send)
+        # request crosses. tests/middleware/test_middleware_exceptions_copy.py pins this copy to it.
+        if type(send) is not ResponseTracker:  # else `track` returns it: no call for that
+            send = track(scope, send)
         try:
             await self.app(scope, receive, send)
         except Exception as exc:
