@@ -373,6 +373,16 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
         self._dict = dict(items)
         self._list = items
 
+    @overload
+    def get(self, key: _KeyType) -> _CovariantValueType | None: ...
+
+    @overload
+    def get(self, key: _KeyType, default: _CovariantValueType | _T) -> _CovariantValueType | _T: ...
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        # Mapping.get, minus its call of __getitem__ (query and form lookups are per request).
+        return self._dict.get(key, default)
+
     def getlist(self, key: Any) -> list[_CovariantValueType]:
         """Every value of `key`, in order; `[]` when absent."""
         return [item_value for item_key, item_value in self._list if item_key == key]

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
-
-if TYPE_CHECKING:
-    from starlette.requests import Request
-    from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket
 
 ExceptionHandlers = Mapping[Any, ExceptionHandler]
 StatusHandlers = Mapping[int, ExceptionHandler]
@@ -124,10 +122,6 @@ async def handle_exception(
 
 
 def _connection(scope: Scope, receive: Receive, send: Send) -> Request | WebSocket:
-    # Imported here: requests and websockets sit beside this module, and only errors need them.
-    from starlette.requests import Request
-    from starlette.websockets import WebSocket
-
     if scope["type"] == "websocket":
         return WebSocket(scope, receive, send)
     return Request(scope, receive, send)

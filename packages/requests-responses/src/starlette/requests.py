@@ -139,12 +139,14 @@ class HTTPConnection(Mapping[str, Any]):
     Every property is computed on first access and cached on the instance.
     """
 
-    _url: URL
     _base_url: URL
-    _headers: Headers
-    _query_params: QueryParams
-    _cookies: dict[str, str]
     _state: State
+    # Class-level defaults, replaced on first access: a miss read as None costs far less than
+    # the AttributeError an unset attribute raises (these are read on most requests).
+    _url: URL | None = None
+    _headers: Headers | None = None
+    _query_params: QueryParams | None = None
+    _cookies: dict[str, str] | None = None
 
     def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
         assert scope["type"] in ("http", "websocket")
@@ -173,11 +175,10 @@ class HTTPConnection(Mapping[str, Any]):
 
     @property
     def url(self) -> URL:
-        try:
-            return self._url
-        except AttributeError:
-            self._url = URL(scope=self.scope)
-            return self._url
+        url = self._url
+        if url is None:
+            url = self._url = URL(scope=self.scope)
+        return url
 
     @property
     def base_url(self) -> URL:
@@ -194,19 +195,17 @@ class HTTPConnection(Mapping[str, Any]):
 
     @property
     def headers(self) -> Headers:
-        try:
-            return self._headers
-        except AttributeError:
-            self._headers = Headers(scope=self.scope)
-            return self._headers
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = Headers(scope=self.scope)
+        return headers
 
     @property
     def query_params(self) -> QueryParams:
-        try:
-            return self._query_params
-        except AttributeError:
-            self._query_params = QueryParams(self.scope["query_string"])
-            return self._query_params
+        query_params = self._query_params
+        if query_params is None:
+            query_params = self._query_params = QueryParams(self.scope["query_string"])
+        return query_params
 
     @property
     def path_params(self) -> dict[str, Any]:
@@ -215,12 +214,12 @@ class HTTPConnection(Mapping[str, Any]):
     @property
     def cookies(self) -> dict[str, str]:
         """Cookies from every `Cookie` header (HTTP/2 clients may send several)."""
-        try:
-            return self._cookies
-        except AttributeError:
+        cookies = self._cookies
+        if cookies is None:
             cookie_headers = self.headers.getlist("cookie")
-            self._cookies = cookie_parser("; ".join(cookie_headers)) if cookie_headers else {}
-            return self._cookies
+            cookies = cookie_parser("; ".join(cookie_headers)) if cookie_headers else {}
+            self._cookies = cookies
+        return cookies
 
     @property
     def client(self) -> Address | None:
@@ -338,22 +337,34 @@ class Request(HTTPConnection):
     async def body(self) -> bytes:
         """The whole body, read once and kept."""
         if not hasattr(self, "_body"):
-            if (
-                type(self).stream is Request.stream
-                and not self._stream_consumed
-                and self._pending is None
-            ):
-                # Most bodies come in one message: take it without running the stream generator.
-                message = await self._receive()
-                if message["type"] == "http.request" and not message.get("more_body", False):
-                    self._stream_consumed = True
-                    body = message.get("body", b"")
-                    self._body = body if type(body) is bytes else bytes(body)
-                    return self._body
-                self._pending = message  # anything else: `stream()` takes it from here
-            chunks = [chunk async for chunk in self.stream()]
-            self._body = b"".join(chunks)
+            body = await self._body_in_one_message()
+            if body is None:
+                body = b"".join([chunk async for chunk in self.stream()])
+            self._body = body
         return self._body
+
+    async def _body_in_one_message(self) -> bytes | None:
+        """The whole body, when it is kept or comes in the one message `stream()` would read
+        next; else None, and `stream()` goes on from where this left off.
+
+        Most bodies come in one message: taken without running the stream generator, they are
+        what `stream()` would have yielded (and the stream is consumed alike).
+        """
+        if hasattr(self, "_body"):
+            return self._body
+        if (
+            type(self).stream is not Request.stream
+            or self._stream_consumed
+            or self._pending is not None
+        ):
+            return None
+        message = await self._receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            self._stream_consumed = True
+            body = message.get("body", b"")
+            return body if type(body) is bytes else bytes(body)
+        self._pending = message  # anything else: `stream()` takes it from here
+        return None
 
     async def json(self) -> Any:
         """The body decoded as JSON, kept after the first call.
@@ -398,7 +409,12 @@ class Request(HTTPConnection):
                         max_fields=max_fields,
                         max_part_size=max_part_size,
                     )
-                    self._form = await form_parser.parse()
+                    body = await self._body_in_one_message()
+                    if body is None:
+                        self._form = await form_parser.parse()
+                    else:
+                        # The stream left unstarted: parsing bytes in hand needs no generator.
+                        self._form = form_parser._parse_body(body)
                 else:
                     self._form = FormData()
             except MultiPartException as exc:

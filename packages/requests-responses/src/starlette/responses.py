@@ -89,7 +89,8 @@ class Response:
 
     media_type: str | None = None
     charset = "utf-8"
-    _headers: MutableHeaders
+    # Made on first access (a class-level None: cheaper to test than an unset attribute).
+    _headers: MutableHeaders | None = None
 
     def __init__(
         self,
@@ -155,11 +156,10 @@ class Response:
     @property
     def headers(self) -> MutableHeaders:
         """The response headers, editable; changes write through to `raw_headers`."""
-        try:
-            return self._headers
-        except AttributeError:
-            self._headers = MutableHeaders(raw=self.raw_headers)
-            return self._headers
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = MutableHeaders(raw=self.raw_headers)
+        return headers
 
     def set_cookie(
         self,
