@@ -170,8 +170,29 @@ class CORSMiddleware:
             await send(message)
             return
 
-        headers = MutableHeaders(raw=list(message.get("headers", ())))
+        raw = list(message.get("headers", ()))
         origin = request_headers.get("origin")
+        if self.explicit_origin and not self.simple_headers:
+            for key, _ in raw:
+                if key == b"vary" or key == b"access-control-allow-origin":
+                    break
+            else:
+                # Neither header yet, and no others to add (the default policy): what
+                # `_add_cors_headers` does then is to append the two.
+                # tests/middleware/test_middleware_cors_fast_path.py pins them to each other.
+                if origin is not None and self.is_allowed_origin(origin):
+                    raw.append((b"access-control-allow-origin", origin.encode("latin-1")))
+                raw.append((b"vary", b"Origin"))
+                await send({**message, "headers": raw})
+                return
+        headers = MutableHeaders(raw=raw)
+        self._add_cors_headers(headers, origin, request_headers)
+        await send({**message, "headers": headers.raw})
+
+    def _add_cors_headers(
+        self, headers: MutableHeaders, origin: str | None, request_headers: Headers
+    ) -> None:
+        """Add the CORS headers of a response to a request from `origin` (None: no Origin)."""
         if origin is None:
             pass  # not a CORS request: only the Vary below, for the cache's sake
         elif self.explicit_origin:
@@ -186,7 +207,6 @@ class CORSMiddleware:
             headers.update(self.simple_headers)
         # Every response varies by origin: with or without `Origin`, allowed or not, even `*`.
         headers.add_vary_header("Origin")
-        await send({**message, "headers": headers.raw})
 
     @staticmethod
     def allow_explicit_origin(headers: MutableHeaders, origin: str) -> None:
