@@ -511,3 +511,95 @@ async def test_inner_limit_applies_through_a_copied_scope() -> None:
         http_scope(), chunked_receive(b"x" * 50), send
     )
     assert (send.status, send.body) == (413, b"Content Too Large")
+
+
+def replaying(app: Any) -> Any:
+    """A layer that reads the whole body, then hands the app a receive replaying it."""
+
+    async def layer(scope: Scope, receive: Receive, send: Send) -> None:
+        body = await Request(scope, receive).body()
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return {"type": "http.disconnect"}
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await app(scope, replay, send)
+
+    return layer
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("outer", "inner", "status", "body"),
+    [(100, 10, 413, b"Content Too Large"), (100, 60, 200, b"received 50 bytes")],
+)
+async def test_inner_limit_counts_a_body_replayed_between_the_limiters(
+    outer: int, inner: int, status: int, body: bytes
+) -> None:
+    # The outer limiter counted the body under its own limit while the layer read it; the
+    # replayed copy reaching the inner limiter is counted against the inner one.
+    send = Recorder()
+    app = RequestBodyLimitMiddleware(
+        replaying(RequestBodyLimitMiddleware(echo_length, inner)), outer
+    )
+    await app(http_scope(), chunked_receive(b"x" * 25, b"x" * 25), send)
+    assert (send.status, send.body) == (status, body)
+
+
+@pytest.mark.anyio
+async def test_a_receive_proxied_between_the_limiters_follows_the_innermost_limit() -> None:
+    async def proxying(scope: Scope, receive: Receive, send: Send) -> None:
+        async def proxy() -> Message:
+            return await receive()
+
+        await RequestBodyLimitMiddleware(echo_length, max_body_size=100)(scope, proxy, send)
+
+    send = Recorder()
+    await RequestBodyLimitMiddleware(proxying, max_body_size=10)(
+        http_scope(), chunked_receive(b"x" * 25, b"x" * 25), send
+    )
+    assert (send.status, send.body) == (200, b"received 50 bytes")
+
+
+def test_body_read_by_base_http_middleware_in_a_mount_keeps_the_route_limit(
+    test_client_factory: TestClientFactory,
+) -> None:
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    async def dispatch(request: Request, call_next: Any) -> Any:
+        await request.body()
+        return await call_next(request)
+
+    inner = RequestBodyLimitMiddleware(echo_length, max_body_size=10)
+    app = RequestBodyLimitMiddleware(BaseHTTPMiddleware(inner, dispatch), max_body_size=100)
+    client = test_client_factory(app)
+
+    def chunks() -> Iterator[bytes]:
+        yield b"x" * 25
+        yield b"x" * 25
+
+    response = client.post("/", content=chunks())
+    assert (response.status_code, response.text) == (413, "Content Too Large")
+    assert client.post("/", content=b"x" * 5).text == "received 5 bytes"
+
+
+@pytest.mark.anyio
+async def test_a_replayed_disconnect_passes_the_inner_count_uncounted() -> None:
+    messages: list[Message] = []
+
+    async def read_to_disconnect(scope: Scope, receive: Receive, send: Send) -> None:
+        while not messages or messages[-1]["type"] != "http.disconnect":
+            messages.append(await receive())
+        await PlainTextResponse("read")(scope, receive, send)
+
+    send = Recorder()
+    inner = RequestBodyLimitMiddleware(read_to_disconnect, max_body_size=10)
+    await RequestBodyLimitMiddleware(replaying(inner), max_body_size=100)(
+        http_scope(), chunked_receive(b"x" * 5), send
+    )
+    assert (send.status, send.body) == (200, b"read")
+    assert [m["type"] for m in messages] == ["http.request", "http.disconnect"]

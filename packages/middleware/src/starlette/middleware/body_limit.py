@@ -15,7 +15,8 @@ MAX_BODY_SIZE_SCOPE_KEY = "starlette.max_body_size"
 # The family's 0.x name of the same key.
 SCOPE_KEY = MAX_BODY_SIZE_SCOPE_KEY
 # The outermost limiter's responder: nested limiters only change its limit, so the body is counted
-# once however many limits a request passes through.
+# once however many limits a request passes through (a limiter reached through a receive that is
+# not the responder's, such as a replayed body, counts what that receive delivers as well).
 _RESPONDER_SCOPE_KEY = "starlette._body_limit_responder"
 
 _DETAIL = "Content Too Large"
@@ -55,6 +56,10 @@ class RequestBodyLimitMiddleware:
             return
         outer = scope.get(_RESPONDER_SCOPE_KEY)
         if isinstance(outer, RequestBodyLimitResponder):
+            if getattr(receive, "__self__", None) is not outer:
+                # A layer between the limiters gave the app a receive of its own, which may
+                # replay a body that layer read under the outer limit: count it here too.
+                receive = outer.counting(receive)
             await outer.call_with_limit(self.app, self.max_body_size, scope, receive, send)
             return
         responder = RequestBodyLimitResponder(self.app, self.max_body_size)
@@ -140,18 +145,37 @@ class RequestBodyLimitResponder:
         self.response_started = self._answered = True
         await PlainTextResponse(_DETAIL, status_code=413)(self._scope, self._receive, self._send)
 
-    async def receive_with_limit(self) -> Message:
-        """The wrapped `receive`: raises `_RequestBodyTooLarge` once the body exceeds the limit."""
+    def _check_declared(self) -> None:
         if self._error is not None:
             raise self._error
         if self._declared_too_large():
             raise self._too_large()
+
+    async def receive_with_limit(self) -> Message:
+        """The wrapped `receive`: raises `_RequestBodyTooLarge` once the body exceeds the limit."""
+        self._check_declared()
         message = await self._receive()
         if message["type"] == "http.request":
             self.bytes_received += len(message.get("body", b""))
             if self.bytes_received > self.max_body_size:
                 raise self._too_large()
         return message
+
+    def counting(self, receive: Receive) -> Receive:
+        """`receive` counted against the limit in force, for a receive that is not ours."""
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            self._check_declared()
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_size:
+                    raise self._too_large()
+            return message
+
+        return counted
 
     async def send_with_limit(self, message: Message) -> None:
         """The wrapped `send`: a response to a body declared too large becomes the 413."""
