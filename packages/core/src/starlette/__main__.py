@@ -36,7 +36,7 @@ FAMILY = (
 _RECOVER = """\
 To recover, remove upstream's distribution and rewrite the family's files:
     pip uninstall -y starlette
-    pip install --force-reinstall --no-deps {members}
+    pip install {members}
 To keep it out: with uv, add to pyproject.toml
     [tool.uv]
     override-dependencies = ["starlette; sys_platform == 'never'"]
@@ -92,7 +92,12 @@ def diagnose(package: ModuleType | Any, dists: Iterable[importlib.metadata.Distr
         return f"healthy: starlette-* family {package.__family_version__}, Starlette API " + (
             f"{package.__version__}, installed: {', '.join(members) or 'none'}"
         )
-    recover = _RECOVER.format(members=" ".join(members or ["starlette-full"]))
+    # Pinned: unrelated projects on the package index share some of the family's names, and
+    # `--force-reinstall` would otherwise take whatever release is newest there.
+    pins = [f"{name}=={by_name[name].version}" for name in members]
+    # Without any member left to reinstall, the family comes back with its dependencies.
+    command = "--force-reinstall --no-deps " + " ".join(pins) if pins else "starlette-full"
+    recover = _RECOVER.format(members=command)
     return "\n".join(["problem: " + p for p in problems] + [recover])
 
 
