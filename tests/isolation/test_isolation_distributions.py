@@ -122,10 +122,13 @@ def test_every_artifact_has_valid_metadata(dist_dir: Path) -> None:
 
 
 def test_only_starlette_core_ships_the_package_init(dist_dir: Path) -> None:
+    # The files of the shared `starlette/` directory itself belong to starlette-core alone: a
+    # file listed by several wheels is deleted for all of them when any one is uninstalled.
     for folder in FOLDERS:
         with zipfile.ZipFile(wheel_of(dist_dir, folder)) as zf:
-            ships = "starlette/__init__.py" in zf.namelist()
-        assert ships == (folder == "core"), folder
+            names = set(zf.namelist())
+        for shared in ("starlette/__init__.py", "starlette/py.typed"):
+            assert (shared in names) == (folder == "core"), (folder, shared)
 
 
 def closure(dist_dir: Path, folder: str) -> list[str]:
