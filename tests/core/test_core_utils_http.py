@@ -6,11 +6,15 @@ import pytest
 
 from starlette._utils import (
     DEFAULT_PORTS,
+    check_header_name,
     check_header_value,
+    has_unsafe_header_chars,
     is_ipv6_address,
     parse_host,
     quote_path,
+    request_host,
 )
+from starlette.types import Scope
 
 
 @pytest.mark.parametrize(
@@ -97,6 +101,55 @@ def test_check_header_value_refuses_cr_lf_nul(value: str) -> None:
     with pytest.raises(ValueError) as info:
         check_header_value(value, "Content type")
     assert str(info.value) == f"Content type must not contain CR, LF or NUL characters: {value!r}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("", False), ("a\tb", False), ("a:b; c", False), ("a\rb", True), ("a\nb", True), ("\0", True)],
+)
+def test_has_unsafe_header_chars(text: str, expected: bool) -> None:
+    assert has_unsafe_header_chars(text) is expected
+
+
+@pytest.mark.parametrize("name", ["x-name", "X-Name", "a b", "caf\u00e9", ""])
+def test_check_header_name_accepts(name: str) -> None:
+    assert check_header_name(name) is name
+
+
+@pytest.mark.parametrize("name", ["x:y", ":authority", "x\r\ny", "x\ny", "x\ry", "x\x00y"])
+def test_check_header_name_refuses_cr_lf_nul_and_colon(name: str) -> None:
+    with pytest.raises(ValueError) as info:
+        check_header_name(name)
+    assert str(info.value) == (
+        f"Header name {name!r} is not a valid field name: it must not contain "
+        "CR, LF or NUL characters, nor ':'."
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([(b"host", b"Example.ORG:8000")], ("Example.ORG:8000", "example.org")),
+        ([(b"accept", b"*/*"), (b"host", b"[::1]")], ("[::1]", "[::1]")),
+        # The first Host header decides, as Headers.get does.
+        ([(b"host", b"a.example"), (b"host", b"b.example")], ("a.example", "a.example")),
+        ([], None),
+        ([(b"host", b" example.org")], None),  # whitespace is not stripped: malformed
+        ([(b"host", b"example.org ")], None),
+        ([(b"host", b"a@evil.example")], None),
+        ([(b"host", b"example.org:65536")], None),
+        ([(b"host", b"")], None),
+        ([(b"Host", b"example.org")], None),  # ASGI header names are lower-case
+    ],
+)
+def test_request_host(headers: list[tuple[bytes, bytes]], expected: tuple[str, str] | None) -> None:
+    scope: Scope = {"type": "http", "headers": headers}
+    assert request_host(scope) == expected
+
+
+def test_request_host_without_headers() -> None:
+    assert request_host({"type": "http"}) is None
+    assert request_host({"type": "http", "headers": None}) is None
 
 
 @pytest.mark.parametrize(

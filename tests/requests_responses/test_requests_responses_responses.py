@@ -169,6 +169,16 @@ def test_header_injection_is_refused(headers: dict[str, str]) -> None:
         Response(b"", headers=headers)
 
 
+@pytest.mark.parametrize("name", ["x:y", "x\r\ny", "x\x00y"])
+def test_header_names_follow_the_one_name_rule(name: str) -> None:
+    # What a Response accepts as a header name, its MutableHeaders accepts too, and no more.
+    with pytest.raises(ValueError, match="is not a valid field name") as at_construction:
+        Response(b"", headers={name: "v"})
+    with pytest.raises(ValueError, match="is not a valid field name") as afterwards:
+        Response(b"").headers[name] = "v"
+    assert str(at_construction.value) == str(afterwards.value)
+
+
 def test_non_latin1_header_value_is_refused() -> None:
     with pytest.raises(UnicodeEncodeError):
         Response(b"", headers={"x-name": "日本"})

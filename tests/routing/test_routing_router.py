@@ -9,6 +9,7 @@ import pytest
 from starlette._exception_handler import ResponseTracker
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import (
@@ -473,6 +474,33 @@ def test_host_routing(test_client_factory: TestClientFactory) -> None:
     assert client.get("/", headers={"host": "example.org"}).text == "home"
     assert client.get("/", headers={"host": "[::1"}).text == "home"
     assert client.get("/", headers={"host": "bad host/"}).text == "home"
+
+
+@pytest.mark.parametrize(
+    "host", [" api.example.org", "api.example.org ", "\tapi.example.org:8000", " API.example.org"]
+)
+def test_a_host_with_surrounding_whitespace_matches_no_host_route(
+    test_client_factory: TestClientFactory, host: str
+) -> None:
+    # Host routes read the Host header as request.url and TrustedHostMiddleware do: whitespace
+    # around the value makes it malformed for all three, not a host once stripped.
+    async def url(request: Request) -> Response:
+        return PlainTextResponse(str(request.url))
+
+    router = Router(
+        [
+            Host("api.example.org", app=PlainTextResponse("literal")),
+            Host("{sub}.example.org", app=PlainTextResponse("param")),
+            Route("/", url),
+        ]
+    )
+    client = test_client_factory(router)
+    assert client.get("/", headers={"host": host}).text == "http://testserver/"
+    assert client.get("/", headers={"host": host.strip()}).text == "literal"
+    trusted = test_client_factory(TrustedHostMiddleware(router, allowed_hosts=["api.example.org"]))
+    refused = trusted.get("/", headers={"host": host})
+    assert (refused.status_code, refused.text) == (400, "Invalid host header")
+    assert trusted.get("/", headers={"host": host.strip()}).text == "literal"
 
 
 @pytest.mark.anyio

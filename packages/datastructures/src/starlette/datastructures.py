@@ -20,10 +20,11 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette._utils import (
     DEFAULT_PORTS,
+    check_header_name,
     check_header_value,
     is_ipv6_address,
-    parse_host,
     quote_path,
+    request_host,
 )
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
@@ -56,16 +57,6 @@ class Address(NamedTuple):
     port: int
 
 
-def _host_from_headers(scope: Scope) -> str | None:
-    # The Host header as the client wrote it, when the one Host parser accepts it: anything
-    # else ("a@evil.com", "[:::]", "host:99999", ...) must not leak into a URL we build.
-    for key, value in scope.get("headers") or ():
-        if key == b"host":
-            host = value.decode("latin-1")
-            return host if parse_host(host) is not None else None
-    return None
-
-
 def _url_from_scope(scope: Scope) -> str:
     scheme: str = scope.get("scheme", "http")
     server = scope.get("server")
@@ -78,9 +69,11 @@ def _url_from_scope(scope: Scope) -> str:
 
     # scope["path"] is percent-decoded: quote_path re-encodes what would end the path. A leading
     # "//" is harmless after an authority ("http://host//a") but, alone, would read as one.
-    host = _host_from_headers(scope)
-    if host:
-        url = f"{scheme}://{host}{quote_path(path, decoded=True, authority=True)}"
+    # The Host header as the client wrote it, when the one Host parser accepts it: anything
+    # else ("a@evil.com", "[:::]", "host:99999", ...) must not leak into a URL we build.
+    host = request_host(scope)
+    if host is not None:
+        url = f"{scheme}://{host[0]}{quote_path(path, decoded=True, authority=True)}"
     elif server is None:
         url = quote_path(path, decoded=True)
     else:
@@ -608,11 +601,6 @@ class FormData(ImmutableMultiDict[str, UploadFile | str]):
                 await value.close()
 
 
-def _check_header_key(key: str) -> None:
-    if "\r" in key or "\n" in key or "\0" in key or ":" in key:
-        raise ValueError(f"Header name {key!r} is not a valid field name.")
-
-
 def _lookup_key(key: str) -> bytes | None:
     try:
         return key.lower().encode("latin-1")
@@ -638,7 +626,7 @@ class Headers(Mapping[str, str]):
             assert scope is None, 'Cannot set both "headers" and "scope".'
             self._list = []
             for key, value in headers.items():
-                _check_header_key(key)
+                check_header_name(key)
                 check_header_value(value)
                 self._list.append((key.lower().encode("latin-1"), value.encode("latin-1")))
         elif raw is not None:
@@ -731,7 +719,7 @@ class MutableHeaders(Headers):
 
     def __setitem__(self, key: str, value: str) -> None:
         """Set `key` to the single value `value`, in place of its first occurrence."""
-        _check_header_key(key)
+        check_header_name(key)
         check_header_value(value)
         set_key = key.lower().encode("latin-1")
         set_value = value.encode("latin-1")
@@ -785,7 +773,7 @@ class MutableHeaders(Headers):
 
     def append(self, key: str, value: str) -> None:
         """Add a value for `key`, keeping the existing ones."""
-        _check_header_key(key)
+        check_header_name(key)
         check_header_value(value)
         self._list.append((key.lower().encode("latin-1"), value.encode("latin-1")))
 

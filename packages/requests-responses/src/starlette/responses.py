@@ -31,7 +31,14 @@ from urllib.parse import quote
 import anyio
 import anyio.to_thread
 
-from starlette._utils import check_header_value, collapse_excgroups, warn_deprecated
+from starlette._utils import (
+    check_header_name,
+    check_header_value,
+    collapse_excgroups,
+    find_header,
+    has_unsafe_header_chars,
+    warn_deprecated,
+)
 from starlette.concurrency import iterate_in_threadpool
 from starlette.datastructures import URL, MutableHeaders
 from starlette.requests import ClientDisconnect
@@ -72,15 +79,8 @@ def _content_type(media_type: str, charset: str) -> bytes:
     return value
 
 
-def _find_header(raw_headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
-    for key, value in raw_headers:
-        if key == name:
-            return value
-    return None
-
-
 def _setdefault_header(raw_headers: list[tuple[bytes, bytes]], name: bytes, value: str) -> None:
-    if _find_header(raw_headers, name) is None:
+    if find_header(raw_headers, name) is None:
         raw_headers.append((name, value.encode("latin-1")))
 
 
@@ -123,7 +123,7 @@ class Response:
         else:
             raw_headers = [
                 (
-                    check_header_value(key, "Header name").lower().encode("latin-1"),
+                    check_header_name(key).lower().encode("latin-1"),
                     check_header_value(value, "Header value").encode("latin-1"),
                 )
                 for key, value in headers.items()
@@ -176,7 +176,8 @@ class Response:
     ) -> None:
         """Add a `Set-Cookie` header."""
         for what, text in (("key", key), ("value", value), ("path", path), ("domain", domain)):
-            if text is not None and any(char in text for char in "\r\n;\0"):
+            # The header rule, plus `;`: it would start an attribute of the cookie's choosing.
+            if text is not None and (has_unsafe_header_chars(text) or ";" in text):
                 raise ValueError(f"Cookie {what} must not contain CR, LF, NUL or ';': {text!r}")
         cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
         cookie[key] = value
@@ -638,9 +639,9 @@ class FileResponse(Response):
         # equal Last-Modified exactly.
         if_range = if_range.strip()
         if if_range.startswith('"'):
-            etag = _find_header(self.raw_headers, b"etag")
+            etag = find_header(self.raw_headers, b"etag")
             return etag is not None and etag.decode("latin-1") == if_range
-        last_modified = _find_header(self.raw_headers, b"last-modified")
+        last_modified = find_header(self.raw_headers, b"last-modified")
         if if_range.startswith("W/") or last_modified is None:
             return False
         try:
@@ -719,7 +720,7 @@ class FileResponse(Response):
             )
             return 206, raw_headers, [(start, end)]
 
-        content_type = _find_header(self.raw_headers, b"content-type")
+        content_type = find_header(self.raw_headers, b"content-type")
         boundary = token_hex(13)
         content_length, part_header = self.generate_multipart(
             ranges,

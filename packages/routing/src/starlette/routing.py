@@ -34,6 +34,7 @@ from starlette._utils import (
     is_async_callable,
     parse_host,
     quote_path,
+    request_host,
     warn_deprecated,
 )
 from starlette.concurrency import run_in_threadpool
@@ -601,15 +602,6 @@ def _protocol(url: URLPath) -> Literal["http", "websocket", ""]:
     return "websocket" if url.protocol == "websocket" else "http" if url.protocol == "http" else ""
 
 
-def _request_host(scope: Scope) -> str:
-    """The request's host, lower-cased and without its port; "" when absent or malformed."""
-    for key, value in scope.get("headers", ()):
-        if key.lower() == b"host":
-            host = parse_host(value.decode("latin-1").strip())
-            return "" if host is None else host[0]
-    return ""
-
-
 class Host(BaseRoute):
     """Route by the request's `Host` header (case-insensitive, port ignored).
 
@@ -631,7 +623,9 @@ class Host(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] not in ("http", "websocket"):
             return Match.NONE, {}
-        match = self.host_regex.match(_request_host(scope))
+        # The one reader of the Host header: a malformed one (" example.org" too) is no host.
+        found = request_host(scope)
+        match = self.host_regex.match("" if found is None else found[1])
         if match is None:
             return Match.NONE, {}
         matched_params = _convert_params(match, self.param_convertors)

@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Collection
 
+from starlette._utils import has_unsafe_header_chars
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,12 +22,6 @@ PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
     "Access-Control-Request-Private-Network"
 )
-
-
-def _unsafe_header_value(value: str) -> bool:
-    # A request value echoed into a response header must not carry these: it would split the
-    # response. (Three `in` tests: cheaper than a regex search on every request.)
-    return "\r" in value or "\n" in value or "\0" in value
 
 
 class CORSMiddleware:
@@ -107,7 +102,8 @@ class CORSMiddleware:
 
     def is_allowed_origin(self, origin: str) -> bool:
         """True when `origin` may make cross-origin requests."""
-        if _unsafe_header_value(origin):
+        # An origin echoed into a response header must not split the response.
+        if has_unsafe_header_chars(origin):
             return False
         if self.allow_all_origins:
             return True
@@ -134,7 +130,7 @@ class CORSMiddleware:
             failures.append("method")
 
         if self.allow_all_headers:
-            if requested_headers is not None and _unsafe_header_value(requested_headers):
+            if requested_headers is not None and has_unsafe_header_chars(requested_headers):
                 failures.append("headers")
             elif requested_headers is not None:
                 headers["Access-Control-Allow-Headers"] = requested_headers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette._utils import parse_host
+from starlette._utils import DEFAULT_PORTS, parse_host
 from starlette.datastructures import URL
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -10,6 +10,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 __all__ = ["HTTPSRedirectMiddleware"]
 
 _SECURE_SCHEMES = {"http": "https", "ws": "wss"}
+# The ports a redirect drops: the default port of the old scheme, or of the new one, is implied
+# by `https`/`wss` (80 and 443).
+_IMPLIED_PORTS = {
+    scheme: (DEFAULT_PORTS[scheme], DEFAULT_PORTS[secure])
+    for scheme, secure in _SECURE_SCHEMES.items()
+}
 
 
 class HTTPSRedirectMiddleware:
@@ -35,8 +41,7 @@ def _redirect_response(scope: Scope) -> Response:
         # Neither a valid Host header nor a usable server address: no host to redirect to.
         return PlainTextResponse("Invalid host header", status_code=400)
     host, port = parsed
-    if port in (80, 443):
-        # The default port of the old scheme (or of the new one) is implied by `https`/`wss`.
+    if port in _IMPLIED_PORTS[scope["scheme"]]:
         netloc = host
     secure_url = url.replace(scheme=_SECURE_SCHEMES[scope["scheme"]], netloc=netloc)
     return RedirectResponse(secure_url, status_code=307)

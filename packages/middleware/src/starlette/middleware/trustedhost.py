@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starlette._utils import is_ipv6_address, parse_host
+from starlette._utils import is_ipv6_address, parse_host, request_host
 from starlette.datastructures import URL
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -23,15 +23,6 @@ def _normalize_pattern(pattern: str) -> str:
     parsed = parse_host(pattern)
     # A pattern that is no host at all is kept as written: no valid Host header matches it.
     return pattern if parsed is None else parsed[0]
-
-
-def _request_host(scope: Scope) -> str:
-    """The host of the request's `Host` header, or "" when it is missing or malformed."""
-    for key, value in scope.get("headers") or ():
-        if key == b"host":
-            parsed = parse_host(value.decode("latin-1"))
-            return "" if parsed is None else parsed[0]
-    return ""
 
 
 class TrustedHostMiddleware:
@@ -71,7 +62,8 @@ class TrustedHostMiddleware:
 
         # One parser decides: a malformed Host ("a@evil.com", "host:99999", "[::1]x") has no host
         # and is refused like an unlisted one.
-        host = _request_host(scope)
+        found = request_host(scope)
+        host = "" if found is None else found[1]
         if host and self._is_allowed(host):
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":

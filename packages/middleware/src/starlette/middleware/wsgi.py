@@ -10,7 +10,7 @@ from typing import Any
 import anyio.from_thread
 import anyio.to_thread
 
-from starlette._utils import get_route_path, warn_deprecated
+from starlette._utils import DEFAULT_PORTS, get_route_path, warn_deprecated
 from starlette.types import Message, Receive, Scope, Send
 
 __all__ = ["WSGIMiddleware", "WSGIResponder", "build_environ"]
@@ -45,9 +45,11 @@ def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
         "wsgi.run_once": False,
     }
 
-    server = scope.get("server") or ("localhost", 80)
+    # Without a server address, localhost on the port of plain `http` whatever the scheme, as
+    # upstream; a server address without a port gets that port too (upstream writes "None").
+    server = scope.get("server") or ("localhost", None)
     environ["SERVER_NAME"] = server[0]
-    environ["SERVER_PORT"] = str(server[1]) if server[1] is not None else "80"
+    environ["SERVER_PORT"] = str(DEFAULT_PORTS["http"] if server[1] is None else server[1])
 
     client = scope.get("client")
     if client:
