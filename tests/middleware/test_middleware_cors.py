@@ -68,11 +68,23 @@ def test_allow_all_without_credentials_answers_star(test_client_factory: Any) ->
     assert response.headers["vary"] == "Accept-Encoding, Origin"
 
 
-def test_allow_all_with_cookie_names_the_origin(test_client_factory: Any) -> None:
-    client = client_for(test_client_factory, allow_origins=["*"])
-    response = client.get("/", headers={"Origin": ORIGIN, "Cookie": "a=b"})
-    assert response.headers["access-control-allow-origin"] == ORIGIN
+@pytest.mark.parametrize("origin", [ORIGIN, "https://other.example"])
+def test_allow_all_with_cookie_answers_star(test_client_factory: Any, origin: str) -> None:
+    # Starlette 1.x behaviour: credentials are not allowed, so a request carrying cookies gets
+    # the same constant `*` as any other, never its own origin named.
+    client = client_for(test_client_factory, allow_origins=["*"], expose_headers=["X-Status"])
+    response = client.get("/", headers={"Origin": origin, "Cookie": "a=b"})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-expose-headers"] == "X-Status"
+    assert "access-control-allow-credentials" not in response.headers
     assert response.headers["vary"] == "Accept-Encoding, Origin"
+
+    preflight = client.options("/", headers=preflight_headers(origin, Cookie="a=b"))
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in preflight.headers
+    assert preflight.headers["vary"] == PREFLIGHT_VARY
 
 
 @pytest.mark.parametrize("origin", [ORIGIN, "https://other.example"])

@@ -182,12 +182,10 @@ class CORSMiddleware:
                 await send({**message, "headers": raw})
                 return
         headers = MutableHeaders(raw=raw)
-        self._add_cors_headers(headers, origin, request_headers)
+        self._add_cors_headers(headers, origin)
         await send({**message, "headers": headers.raw})
 
-    def _add_cors_headers(
-        self, headers: MutableHeaders, origin: str | None, request_headers: Headers
-    ) -> None:
+    def _add_cors_headers(self, headers: MutableHeaders, origin: str | None) -> None:
         """Add the CORS headers of a response to a request from `origin` (None: no Origin)."""
         if origin is None:
             pass  # not a CORS request: only the Vary below, for the cache's sake
@@ -195,11 +193,9 @@ class CORSMiddleware:
             if self.is_allowed_origin(origin):
                 headers.update(self.simple_headers)
                 headers["Access-Control-Allow-Origin"] = origin
-        elif "cookie" in request_headers and self.is_allowed_origin(origin):
-            # A credentialed request: browsers refuse `*`, so name the origin.
-            headers.update(self.simple_headers)
-            headers["Access-Control-Allow-Origin"] = origin
         else:
+            # Any origin, no credentials: `*`, also for a request that carries cookies (as 1.x).
+            # Credentials are not allowed, so a browser that sent them rightly refuses the answer.
             headers.update(self.simple_headers)
         # Every response varies by origin: with or without `Origin`, allowed or not, even `*`.
         headers.add_vary_header("Origin")
