@@ -365,6 +365,44 @@ def test_exception_handler_for_base_class(test_client_factory: TestClientFactory
     assert response.text == "KeyError"
 
 
+def test_outer_handler_answers_what_a_mounted_exception_middleware_lets_through(
+    test_client_factory: TestClientFactory,
+) -> None:
+    # A mounted app with an ExceptionMiddleware of its own publishes its handlers in the shared
+    # scope; an exception only the outer app handles still gets the outer handler (418), as in
+    # upstream 1.10. The inner handler keeps answering what it handles (451).
+    class Other(Exception):
+        pass
+
+    async def teapot(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("outer teapot", status_code=418)
+
+    async def other(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("inner other", status_code=451)
+
+    async def raise_other(request: Request) -> Response:
+        raise Other()
+
+    inner_routes = [Route("/custom", custom_error), Route("/other", raise_other)]
+    app = Starlette(
+        routes=[
+            Mount("/router", app=ExceptionMiddleware(Router(inner_routes), {Other: other})),
+            Mount(
+                "/mount",
+                routes=inner_routes,
+                middleware=[Middleware(ExceptionMiddleware, handlers={Other: other})],
+            ),
+        ],
+        exception_handlers={CustomError: teapot},
+    )
+    client = test_client_factory(app)
+    for prefix in ("/router", "/mount"):
+        response = client.get(f"{prefix}/custom")
+        assert (response.status_code, response.text) == (418, "outer teapot")
+        response = client.get(f"{prefix}/other")
+        assert (response.status_code, response.text) == (451, "inner other")
+
+
 @pytest.mark.parametrize("key", [500, Exception])
 def test_server_error_handler(test_client_factory: TestClientFactory, key: Any) -> None:
     async def server_error(request: Request, exc: Exception) -> Response:

@@ -58,6 +58,12 @@ async def websocket_error(scope: Scope, receive: Receive, send: Send) -> None:
     raise WebSocketException(code=1008, reason="go away")
 
 
+# A mounted app with an ExceptionMiddleware of its own: it publishes its own handlers in the
+# shared scope, has none for Teapot, and lets it through. The outer middleware must answer with
+# the handlers it published before the app ran, not with what the scope holds afterwards.
+mounted_teapot = ExceptionMiddleware(teapot)
+
+
 async def by_status(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(f"status handler: {request.url.path}", status_code=418)
 
@@ -71,7 +77,7 @@ HANDLERS: dict[str, Any] = {
     "status": {418: by_status},
     "class": {Teapot: by_class},
 }
-APPS = [ok, http_error, teapot, unhandled, started, websocket_error]
+APPS = [ok, http_error, teapot, unhandled, started, websocket_error, mounted_teapot]
 
 
 async def outcome(app: ASGIApp, scope_type: str) -> tuple[list[Message], str | None]:
@@ -119,6 +125,8 @@ async def test_the_pinned_cases_cover_every_outcome() -> None:
     )
     closed = await outcome(ExceptionMiddleware(websocket_error), "websocket")
     assert closed == ([{"type": "websocket.close", "code": 1008, "reason": "go away"}], None)
+    outer = await outcome(ExceptionMiddleware(mounted_teapot, {Teapot: by_class}), "http")
+    assert outer[0][1]["body"] == b"class handler: tip me over"
 
 
 async def test_an_outer_tracker_is_shared_not_wrapped() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from starlette._exception_handler import call_handling_exceptions
 from starlette.exceptions import HTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import request_response
@@ -76,6 +77,26 @@ async def started(request: Request) -> Response:
     return Started()
 
 
+async def teapot_app(scope: Scope, receive: Receive, send: Send) -> None:
+    raise Teapot("tip me over")
+
+
+class Delegating(Response):
+    """Hands the request to an app with an ExceptionMiddleware of its own, in the same scope.
+
+    That middleware publishes its own handlers, which know nothing of Teapot, and lets the
+    exception through: the route must answer it with the handlers it found before it ran.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await ExceptionMiddleware(teapot_app)(scope, receive, send)
+
+
+async def nested(request: Request) -> Response:
+    seen.append(request)
+    return Delegating()
+
+
 async def by_status(request: Request, exc: Exception) -> Response:
     seen.append(request)
     assert isinstance(exc, HTTPException)
@@ -121,7 +142,7 @@ async def outcome(app: ASGIApp, handlers: Any) -> tuple[list[Message], str | Non
     return sent, raised, all(request is seen[0] for request in seen)
 
 
-@pytest.mark.parametrize("endpoint", [ok, http_error, teapot, unhandled, started])
+@pytest.mark.parametrize("endpoint", [ok, http_error, teapot, unhandled, started, nested])
 @pytest.mark.parametrize("handlers", list(HANDLERS))
 async def test_the_inlined_copy_answers_as_call_handling_exceptions(
     endpoint: Endpoint, handlers: str
@@ -134,7 +155,7 @@ async def test_the_inlined_copy_answers_as_call_handling_exceptions(
 async def test_the_pinned_cases_cover_every_outcome() -> None:
     outcomes = {
         (endpoint.__name__, handlers): await outcome(request_response(endpoint), HANDLERS[handlers])
-        for endpoint in (ok, http_error, teapot, unhandled, started)
+        for endpoint in (ok, http_error, teapot, unhandled, started, nested)
         for handlers in HANDLERS
     }
     assert outcomes["ok", "absent"][1] is None
@@ -143,6 +164,7 @@ async def test_the_pinned_cases_cover_every_outcome() -> None:
     assert outcomes["unhandled", "class"][1] == "KeyError: 'nobody handles this'"
     assert outcomes["teapot", "none"][1] is not None
     assert "returned None instead of a response" in outcomes["teapot", "none"][1]
+    assert outcomes["nested", "class"][0][1]["body"] == b"class handler: tip me over"
     assert outcomes["started", "status"][1] == (
         "RuntimeError: Caught handled exception, but response already started."
     )
