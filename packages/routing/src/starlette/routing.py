@@ -114,7 +114,8 @@ def request_response(
         request = Request(scope, receive, send)
         # call_handling_exceptions, inlined: calling it needs one more coroutine per request,
         # measured at about 9 % of a minimal request. tests/routing/test_routing_exception_copy.py
-        # pins this copy to it.
+        # pins this copy to it. The handlers are read before the endpoint runs, as there: an app
+        # run below with an ExceptionMiddleware of its own publishes others in the same scope.
         handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
         send = track(scope, send)
         try:
