@@ -364,3 +364,26 @@ async def test_a_deep_copied_router_resolves_its_own_routes() -> None:
     clone.routes = [Route("/a", Label("clone"))]
     assert await label_of(clone, http_scope("/a")) == "clone"
     assert await label_of(router, http_scope("/a")) == "original"
+
+
+async def test_a_copied_router_resolves_its_own_routes() -> None:
+    # copy.copy shares every attribute, as for any object, but not the resolver: once the
+    # copy's routes are replaced, the copy's app serves them (as upstream does).
+    router = Router([Route("/a", Label("original"), name="a")])
+    assert await label_of(router, http_scope("/a")) == "original"  # the original's cache is warm
+    clone = copy.copy(router)
+    assert clone._resolver is not router._resolver
+    assert clone.routes is router.routes  # shared until replaced, as copy.copy does
+    clone.routes = [
+        Route("/a", Label("clone"), name="a"),
+        Route("/b", Label("clone b"), name="b"),
+    ]
+    assert await label_of(clone.app, http_scope("/a")) == "clone"
+    assert await label_of(clone.app, http_scope("/b")) == "clone b"
+    assert clone.url_path_for("b") == "/b"
+    assert await label_of(router, http_scope("/a")) == "original"
+    assert (await call(router, http_scope("/b")))[0]["status"] == 404
+    # Like any other attribute, the middleware stack is shared: it is the original's app, so
+    # calling the copy itself still serves the original's routes (upstream does the same).
+    assert clone.middleware_stack == router.app
+    assert await label_of(clone, http_scope("/a")) == "original"

@@ -803,6 +803,16 @@ class Router:
             note_change()
         object.__setattr__(self, name, value)
 
+    def __copy__(self) -> Router:
+        # What copy.copy makes of any object (the same attributes, shared), except the resolver:
+        # the copy's own, so it answers for the copy's routes once they are replaced. Made here,
+        # not looked up per request.
+        cls = type(self)
+        clone = cls.__new__(cls)
+        clone.__dict__.update(self.__dict__)
+        object.__setattr__(clone, "_resolver", _routing_resolver.Resolver(clone))
+        return clone
+
     def _route_index(self) -> RouteIndex[BaseRoute]:
         """The index of `routes` as they are now."""
         return self._resolver.route_index()
