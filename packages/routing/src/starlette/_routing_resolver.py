@@ -10,7 +10,7 @@ reused is written here:
   changes happen while an application is assembled, rarely afterwards, so one integer compared
   per request replaces checking every router and mount an answer crossed.
 - Only HTTP requests that reach this router straight from the server (or the app) are cached:
-  no `path_params` or `app_root_path` set by an outer mount shapes their matching.
+  no `path_params` or `app_root_path` set by an outer mount shapes their matching (`find`).
 - Only static answers are cached: every route consulted was a plain `Route` or `Mount`, the
   route found has no path parameters and accepts the method, every mount crossed has no
   parameters of its own and serves a plain router (a `Router` without middleware).
@@ -97,41 +97,39 @@ class Resolver:
             return enumerate(routes)
         return self.route_index().for_path(get_route_path(scope))
 
-    def lookup(self, scope: Scope) -> ASGIApp | None:
-        """The app of the route an earlier request with this path reached, `scope` updated."""
+    def find(self, scope: Scope) -> ASGIApp:
+        """The app that answers `scope`, with `scope` updated as routing does: what an earlier
+        request with this path reached when that may be reused, else `resolve`'s answer."""
+        # What may be cached: HTTP requests that reach this router straight from the server or
+        # the app, with no `path_params` or `app_root_path` from an outer mount shaping their
+        # matching. Decided here once, for the lookup and for `resolve`.
+        cacheable = (
+            scope["type"] == "http" and "path_params" not in scope and "app_root_path" not in scope
+        )
         cache = self.cache
-        if (
-            cache is None
-            or scope["type"] != "http"
-            or "path_params" in scope
-            or "app_root_path" in scope
-        ):
-            return None
-        if self.token != Changes.count:
-            self._check_token()  # drops the cache: this request refills it
-            return None
-        entry = cache.get(scope["path"])
-        if entry is None or scope.get("root_path", "") != entry.root_path:
-            return None
-        route = entry.route
-        methods = route.methods
-        if methods and scope["method"] not in methods:
-            return None
-        for key, value in entry.writes:
-            scope[key] = value
-        scope["path_params"] = {}
-        return route.app
+        if cacheable and cache is not None:
+            # The lookup, inline: every request of a static route is answered here.
+            if self.token != Changes.count:
+                self._check_token()  # drops the cache: this request refills it
+            else:
+                entry = cache.get(scope["path"])
+                if entry is not None and scope.get("root_path", "") == entry.root_path:
+                    route = entry.route
+                    methods = route.methods
+                    if not methods or scope["method"] in methods:
+                        for key, value in entry.writes:
+                            scope[key] = value
+                        scope["path_params"] = {}
+                        return route.app
+        return self.resolve(scope, cacheable)
 
-    def resolve(self, scope: Scope) -> ASGIApp:
+    def resolve(self, scope: Scope, cacheable: bool) -> ASGIApp:
         """The app that answers `scope`, with `scope` updated as routing does; remembered when
-        the answer may be reused.
+        `cacheable` (see `find`) and the answer may be reused.
 
         Plain routers below plain mounts are resolved here too, in this frame, as
         `Mount.handle` -> `Router.__call__` -> `Router.app` would.
         """
-        cacheable = (
-            scope["type"] == "http" and "path_params" not in scope and "app_root_path" not in scope
-        )
         root_path = scope.get("root_path", "")
         crossed = False
         resolver = self

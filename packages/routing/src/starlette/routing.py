@@ -891,10 +891,8 @@ class Router:
             await self.lifespan(scope, receive, send)
             return
 
-        resolver = self._resolver
-        app = resolver.lookup(scope)
-        if app is None:
-            app = resolver.resolve(scope)
+        # The resolver's cache, else a resolution; then the app it found.
+        app = self._resolver.find(scope)
         await app(scope, receive, send)
 
     async def _unmatched(self, scope: Scope, receive: Receive, send: Send) -> None:
