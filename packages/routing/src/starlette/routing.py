@@ -747,11 +747,13 @@ class Router:
                 DeprecationWarning,
             )
             if lifespan is not None:
-                # As 0.47 did: the lifespan runs, the handlers are ignored.
+                # As 0.47 did: the lifespan runs, the handlers are ignored, and the warning is
+                # named after starlette.routing (not the caller), for users' filters.
                 warnings.warn(
                     "The `lifespan` parameter cannot be used with `on_startup` or `on_shutdown`. "
                     "Both `on_startup` and `on_shutdown` will be ignored.",
-                    stacklevel=2,
+                    UserWarning,
+                    stacklevel=1,
                 )
 
         self.lifespan_context: Callable[[Any], AbstractAsyncContextManager[Any]]
