@@ -393,6 +393,32 @@ async def test_exclusions_are_normalised(
     assert ("content-encoding" in headers) is compressed
 
 
+@pytest.mark.parametrize(
+    ("excluded", "content_type", "compressed"),
+    [
+        (("text/*",), "text", False),
+        (("text/*",), "TEXT", False),
+        (("text/*",), "text; charset=x", False),
+        (("Text/*",), " Text ;charset=x", False),
+        (("text/*",), "text/", False),
+        (("text/*",), "texts", True),
+        (("text/*",), "textual/x", True),
+        (("text",), "text; charset=x", False),
+        (("text",), "text/plain", True),  # a bare type excludes only itself
+        (("*/*",), "text", True),  # not a wildcard of every type
+    ],
+)
+@pytest.mark.anyio
+async def test_a_wildcard_excludes_its_type_without_a_subtype(
+    excluded: tuple[str, ...], content_type: str, compressed: bool
+) -> None:
+    # Starlette 1.x behaviour: `type/*` excludes a content type that names the type alone.
+    response = Response(BODY, headers={"content-type": content_type})
+    app = GZipMiddleware(response_app(response), exclude_content_types=excluded)
+    headers = Headers(raw=(await run(app))[0]["headers"])
+    assert ("content-encoding" in headers) is compressed
+
+
 def test_exclusions_attribute_is_normalised() -> None:
     excluded = ("Application/JSON; charset=utf-8", " TEXT/* ", "image/png")
     middleware = GZipMiddleware(response_app(Response(BODY)), exclude_content_types=excluded)

@@ -65,8 +65,13 @@ def _accepts_gzip(accept_encoding: str) -> bool:
 @functools.lru_cache(maxsize=32)
 def _exclusions(excluded: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
     """The exact media types, and the prefixes (`image/`, `application/grpc+`) that exclude."""
-    exact = frozenset(pattern for pattern in excluded if pattern and not pattern.endswith("/*"))
     wildcards = tuple(pattern[:-1] for pattern in excluded if pattern.endswith("/*"))
+    # `type/*` excludes the bare type too: a content type without a subtype (`text`,
+    # `text; charset=x`) is of that type, as upstream 1.x reads it.
+    bare_types = [prefix[:-1] for prefix in wildcards]
+    exact = frozenset(
+        pattern for pattern in (*excluded, *bare_types) if pattern and not pattern.endswith("/*")
+    )
     # gRPC names its message format after a `+` (`application/grpc+proto`): still gRPC. Other
     # types are matched exactly, as upstream: `application/ld+json` is not `application/json`.
     grpc = ("application/grpc+",) if "application/grpc" in exact else ()
