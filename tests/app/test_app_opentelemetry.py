@@ -1,4 +1,4 @@
-"""Issue 15: OpenTelemetryMiddleware's `http.route` and single span with the real router."""
+"""OpenTelemetryMiddleware's `http.route` and single span with the real router."""
 
 from __future__ import annotations
 

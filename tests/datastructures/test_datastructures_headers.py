@@ -93,8 +93,8 @@ def test_headers_only_one_source() -> None:
 
 
 def test_headers_eq_keeps_the_order_of_a_repeated_header() -> None:
-    # Beyond 1.x (where Headers compare as sorted lists), as issue 14 asks: the order of the
-    # values of one header is significant, the order of different headers is not.
+    # Beyond 1.x (where Headers compare as sorted lists): the order of the values of one
+    # header is significant, the order of different headers is not.
     first = Headers(raw=[(b"accept", b"a"), (b"host", b"h"), (b"accept", b"b")])
     assert first == Headers(raw=[(b"host", b"h"), (b"accept", b"a"), (b"accept", b"b")])
     assert first != Headers(raw=[(b"accept", b"b"), (b"host", b"h"), (b"accept", b"a")])

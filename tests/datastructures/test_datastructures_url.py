@@ -308,7 +308,7 @@ def test_url_from_scope_keeps_a_leading_double_slash_after_an_authority() -> Non
 
 
 def test_url_from_scope_never_raises_on_a_malformed_bracketed_host() -> None:
-    # Issue 14: "Host: [:::]" used to reach urlsplit, which raised (a 500 for any endpoint).
+    # "Host: [:::]" once reached urlsplit, which raised (a 500 for any endpoint).
     url = URL(scope=make_scope(headers=[(b"host", b"[:::]")]))
     assert url.hostname == "example.org"
     assert url.port is None

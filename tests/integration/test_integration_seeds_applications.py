@@ -1,7 +1,8 @@
-"""Seed document 000 ("Applications", Starlette 0.47 docs): its example and every method it lists.
+"""A Starlette 0.47-style application, assembled on the instance, and every `Starlette` method
+such code calls.
 
-The document builds the app with the pre-1.0 API (`app.debug = True`, `app.mount(...)`, then routes,
-event and exception handlers added on the instance): those calls run here as written, the
+The app is built with the pre-1.0 API (`app.debug = True`, `app.mount(...)`, then routes, event
+and exception handlers added on the instance): those calls run here as 0.47 code writes them, the
 deprecated ones inside `pytest.warns`. Every test runs on asyncio and trio.
 """
 
@@ -20,19 +21,19 @@ from starlette.staticfiles import StaticFiles
 TestClientFactory = Callable[..., Any]
 
 
-# The document's endpoints, as written.
+# Endpoints as 0.47-era code writes them (untyped, `%` formatting).
 def homepage(request):
     return PlainTextResponse("Hello, world!")
 
 
 def user_me(request):
     username = "John Doe"
-    return PlainTextResponse("Hello, %s!" % username)  # noqa: UP031 - as the document writes it
+    return PlainTextResponse("Hello, %s!" % username)  # noqa: UP031 - as such code writes it
 
 
 def user(request):
     username = request.path_params["username"]
-    return PlainTextResponse("Hello, %s!" % username)  # noqa: UP031 - as the document writes it
+    return PlainTextResponse("Hello, %s!" % username)  # noqa: UP031 - as such code writes it
 
 
 async def websocket_endpoint(websocket):
@@ -47,7 +48,7 @@ def startup():
 
 @pytest.fixture
 def static_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The document's `directory="static"` is relative: run from a folder that has one."""
+    """`directory="static"` is relative: run from a folder that has one."""
     static = tmp_path / "static"
     static.mkdir()
     (static / "style.css").write_text("body { color: black; }")
@@ -56,7 +57,7 @@ def static_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def build_app() -> Starlette:
-    """The document's example, with the routes and startup handler added as it describes."""
+    """The application, with its routes and startup handler added on the instance."""
     app = Starlette()
     app.debug = True
     app.mount("/static", StaticFiles(directory="static"))

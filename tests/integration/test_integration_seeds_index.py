@@ -1,8 +1,11 @@
-"""Seed document 001 (the "Starlette" index page of a 0.47 API digest): every example, as written.
+"""A tour of the 0.47 API, one short program per area (imports, apps, lifespan and state,
+routing, requests and responses, WebSockets, middleware, authentication, static files, testing,
+data structures, exceptions, background tasks, configuration, typing, ASGI), each run as such
+code is written.
 
-Adapted only where an example cannot run alone: `@requires("authenticated")` needs an
-authentication backend (the document shows none), `Config(".env")` needs a `.env` file, and the
-static directory is created under tmp_path. Every test runs on asyncio and trio.
+Each program runs alone: `@requires("authenticated")` gets an authentication backend installed,
+`Config(".env")` a `.env` file, and the static directory is created under tmp_path. Every test
+runs on asyncio and trio.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ TestClientFactory = Callable[..., Any]
 
 
 def test_core_imports() -> None:
-    # "Core Imports": every name the document imports resolves.
+    # The core imports: every public name such code imports resolves.
     names: list[Any] = [
         Mount,
         Route,
@@ -269,7 +272,7 @@ def test_middleware_system(test_client_factory: TestClientFactory) -> None:
 
 
 class BasicAuthBackend(AuthenticationBackend):
-    """Not in the document: `@requires` needs some backend to have been installed."""
+    """`@requires` needs some backend to have been installed: this one reads Basic auth."""
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         if "Authorization" not in conn.headers:

@@ -1,8 +1,9 @@
-"""Seed document 002 ("Python : Web : Starlette : Overview"): every example, run as written.
+"""Everyday Starlette code, example by example: an app with static files and a WebSocket, a
+favicon, submounts, the application, request and response APIs, routing and reverse lookups,
+middleware (trusted hosts, HTTPS redirects, per-route, CORS, sessions).
 
-Adapted only where the document is not valid Python: `[async] def` (both forms are run), the
-spaces in `{ username }` placeholders, missing commas in signatures, and the endpoints the
-submounting example names without defining. `static/` and `favicon.ico` live under tmp_path.
+Each example is a small program written as users write it; endpoints come both as `async def`
+and as plain `def` where either is usual. `static/` and `favicon.ico` live under tmp_path.
 Every test runs on asyncio and trio.
 """
 
@@ -42,7 +43,7 @@ FAVICON = b"\x00\x00\x01\x00fake icon bytes"
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The working directory the document assumes: `static/` and `favicon.ico` beside the app."""
+    """The working directory the examples assume: `static/` and `favicon.ico` beside the app."""
     static = tmp_path / "static"
     (static / "css").mkdir(parents=True)
     (static / "css" / "base.css").write_text("h1 { font-weight: bold; }")
@@ -138,7 +139,7 @@ def test_favicon_with_path_instance(site: Path, test_client_factory: TestClientF
 
 
 def test_submounting(test_client_factory: TestClientFactory) -> None:
-    # The document names `users` and `user` without defining them.
+    # The endpoints the submounted routes name.
     async def users(request):
         return PlainTextResponse(f"users via {request.method}")
 
@@ -514,7 +515,7 @@ def test_sessions_and_imports(anyio_backend_name: Literal["asyncio", "trio"]) ->
         routes=[Route("/", counter)],
         middleware=[Middleware(SessionMiddleware, secret_key="secret")],
     )
-    client = TestClient(app, backend=anyio_backend_name)  # the document imports it directly
+    client = TestClient(app, backend=anyio_backend_name)  # imported directly, not the fixture
     assert client.get("/").json() == {"count": 1}
     assert client.get("/").json() == {"count": 2}
     assert isinstance(client.app, Starlette)

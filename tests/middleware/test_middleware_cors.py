@@ -41,7 +41,8 @@ def preflight_headers(origin: str = ORIGIN, method: str = "GET", **extra: str) -
 def test_request_without_origin_only_varies_by_origin(
     test_client_factory: Any, options: dict[str, Any]
 ) -> None:
-    # Issue 14: a shared cache must not serve this CORS-less answer to a later CORS request.
+    # Starlette 1.x behaviour: a shared cache must not serve this CORS-less answer to a later
+    # CORS request.
     client = client_for(test_client_factory, **options)
     response = client.get("/")
     assert response.status_code == 200
@@ -64,7 +65,7 @@ def test_allow_all_without_credentials_answers_star(test_client_factory: Any) ->
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["access-control-expose-headers"] == "X-Status"
     assert "access-control-allow-credentials" not in response.headers
-    # A constant answer still varies by origin: without an Origin, there is none (issue 14).
+    # A constant answer still varies by origin: without an Origin, there is none (as 1.x).
     assert response.headers["vary"] == "Accept-Encoding, Origin"
 
 
@@ -283,7 +284,7 @@ def test_preflight_private_network(test_client_factory: Any) -> None:
 def test_preflight_private_network_not_allowed_is_refused(
     test_client_factory: Any, origins: list[str]
 ) -> None:
-    # Issue 14, as 1.x: refused (400) like any other disallowed preflight.
+    # Starlette 1.x behaviour: refused (400) like any other disallowed preflight.
     client = client_for(test_client_factory, allow_origins=origins)
     response = client.options(
         "/", headers=preflight_headers(**{"Access-Control-Request-Private-Network": "true"})

@@ -362,7 +362,7 @@ def test_responders_are_importable_and_lazy() -> None:
     assert responder.compressor is responder.compressor
 
 
-# Issue 15: `exclude_content_types` compared as media types, on both sides (as upstream 1.x).
+# `exclude_content_types` compared as media types, on both sides (as upstream 1.x).
 @pytest.mark.parametrize(
     ("excluded", "content_type", "compressed"),
     [

@@ -161,7 +161,7 @@ async def redirect_location(host: bytes, scheme: str = "http") -> tuple[int, str
 )
 @pytest.mark.parametrize("scheme", ["http", "ws"])
 async def test_malformed_host_never_reaches_location(host: bytes, scheme: str) -> None:
-    # Issue 14: an out-of-range port or a malformed Host falls back to the server address.
+    # An out-of-range port or a malformed Host falls back to the server address.
     secure = "https" if scheme == "http" else "wss"
     assert await redirect_location(host, scheme) == (307, f"{secure}://10.0.0.1:8080/p?q=1")
 

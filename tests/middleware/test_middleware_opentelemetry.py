@@ -226,7 +226,7 @@ def test_websocket_is_not_traced(
     exporter: InMemorySpanExporter,
     metric_reader: InMemoryMetricReader,
 ) -> None:
-    # Issue 15: a WebSocket session is not an HTTP request (nor is it in upstream 1.x).
+    # A WebSocket session is not an HTTP request (nor is it in upstream 1.x).
     client = test_client_factory(make_app(tracer_provider, metric_reader))
     with client.websocket_connect("/users/ws"):
         pass

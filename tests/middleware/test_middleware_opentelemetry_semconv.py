@@ -1,4 +1,4 @@
-"""Issue 15: OpenTelemetryMiddleware against the HTTP server semantic conventions and upstream 1.x.
+"""OpenTelemetryMiddleware against the HTTP server semantic conventions and upstream 1.x.
 
 Routing is not a dependency of starlette-middleware: these tests build the scope the router
 leaves behind (`route`, `root_path`, `app_root_path`, `path_params`, `router`) by hand; the

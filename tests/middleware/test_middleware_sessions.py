@@ -315,7 +315,7 @@ def test_missing_itsdangerous(monkeypatch: pytest.MonkeyPatch) -> None:
         importlib.import_module("starlette.middleware.sessions")
 
 
-# Issue 15: what upstream Starlette 1.x sent for the same options (observed as a black box):
+# What upstream Starlette 1.x sent for the same options (observed as a black box):
 # the attributes after the signed value when setting, and the whole text when clearing.
 UPSTREAM_COOKIES = [
     (

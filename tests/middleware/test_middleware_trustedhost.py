@@ -174,7 +174,7 @@ ALLOWED = ("localhost", "127.0.0.1", "[::1]")
 
 @pytest.mark.parametrize("host", MALFORMED_HOSTS)
 def test_malformed_host_is_refused(test_client_factory: Any, host: str) -> None:
-    # Issue 14: the one strict Host parser decides; a malformed Host has no host to match.
+    # The one strict Host parser decides; a malformed Host has no host to match.
     client = test_client_factory(make_app(*ALLOWED))
     response = client.get("/", headers={"host": host})
     assert response.status_code == 400
@@ -271,7 +271,7 @@ def test_missing_host_header_is_refused() -> None:
 def test_request_url_with_a_malformed_host_is_never_a_500(
     test_client_factory: Any, host: str
 ) -> None:
-    # Issue 14: "Host: [:::]" made request.url raise. Any host allowed, so the app reads it.
+    # "Host: [:::]" once made request.url raise. Any host allowed, so the app reads it.
     async def url_echo(scope: Scope, receive: Receive, send: Send) -> None:
         await PlainTextResponse(str(Request(scope).url))(scope, receive, send)
 

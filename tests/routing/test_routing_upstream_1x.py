@@ -1,4 +1,4 @@
-"""Routing behaviours of Starlette 1.x (issue 14), each observed on upstream as a black box."""
+"""Routing behaviours of Starlette 1.x, each observed on upstream as a black box."""
 
 from __future__ import annotations
 
