@@ -213,14 +213,44 @@ async def test_receive_before_accept(method: str) -> None:
 
 
 @pytest.mark.anyio
-async def test_receive_after_the_app_closed() -> None:
+@pytest.mark.parametrize("method", ["receive_text", "receive_bytes", "receive_json"])
+async def test_receive_after_the_app_closed(method: str) -> None:
     _, websocket = await accepted(text("x"))
+    await websocket.close()
+    # Upstream's text whatever the state that is not "connected", a close included.
+    with pytest.raises(WebSocketDisconnected) as info:
+        await getattr(websocket, method)()
+    assert str(info.value) == NOT_ACCEPTED
+    # The raw receive stays allowed: the client's disconnect is still to come.
+    assert await websocket.receive() == text("x")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("method", ["receive_text", "receive_bytes", "receive_json"])
+async def test_receive_after_closing_or_denying_before_accept(method: str) -> None:
+    closed = Server(CONNECT, denial=True).websocket()
+    await closed.close(code=1008)
+    denied = Server(CONNECT, denial=True).websocket()
+    await denied.send_denial_response(PlainTextResponse("no", status_code=403))
+    for websocket in (closed, denied):
+        assert websocket.application_state is WebSocketState.DISCONNECTED
+        with pytest.raises(WebSocketDisconnected) as info:
+            await getattr(websocket, method)()
+        assert str(info.value) == NOT_ACCEPTED
+
+
+@pytest.mark.anyio
+async def test_receive_after_the_client_disconnected_and_the_app_closed() -> None:
+    _, websocket = await accepted(DISCONNECT)
+    assert await websocket.receive() == DISCONNECT
     await websocket.close()
     with pytest.raises(WebSocketDisconnected) as info:
         await websocket.receive_text()
-    assert str(info.value) == "WebSocket is not connected. A close message has been sent."
-    # The raw receive stays allowed: the client's disconnect is still to come.
-    assert await websocket.receive() == text("x")
+    assert str(info.value) == NOT_ACCEPTED
+    # Only the raw receive tells that the disconnect was already received.
+    with pytest.raises(WebSocketDisconnected) as info:
+        await websocket.receive()
+    assert str(info.value) == RECEIVE_AFTER_DISCONNECT
 
 
 @pytest.mark.anyio

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import anyio
+import anyio.from_thread
 import anyio.lowlevel
+import anyio.to_thread
 import pytest
 
 import starlette.testclient
@@ -206,7 +209,7 @@ def test_trailers_before_an_early_end_are_kept(test_client_factory: TestClientFa
     # The app returns before its last trailers.
     response = test_client_factory(sending(START_TRAILERS, BODY, MORE_TRAILERS)).get("/")
     assert response.content == b"x"
-    assert response.extensions["http.response.trailers"]["x-sum"] == "1"
+    assert response.extensions["http.response.trailers"] == [(b"x-sum", b"1")]
     # The app raises before its last trailers: raised by default...
     app = sending(START_TRAILERS, BODY, MORE_TRAILERS, then=fail)
     with pytest.raises(ValueError, match="ended early"):
@@ -214,16 +217,92 @@ def test_trailers_before_an_early_end_are_kept(test_client_factory: TestClientFa
     # ...and kept when server exceptions are not raised.
     response = test_client_factory(app, raise_server_exceptions=False).get("/")
     assert (response.status_code, response.content) == (200, b"x")
-    assert response.extensions["http.response.trailers"]["x-sum"] == "1"
+    assert response.extensions["http.response.trailers"] == [(b"x-sum", b"1")]
 
 
-def test_trailers_are_readable_while_streaming(test_client_factory: TestClientFactory) -> None:
-    second = {"type": "http.response.trailers", "headers": [(b"x-more", b"2")]}
-    app = sending(START_TRAILERS, BODY, MORE_TRAILERS, second)
+LAST_BODY: Message = {"type": "http.response.body", "body": b"y"}
+MIXED_CASE: Message = {
+    "type": "http.response.trailers",
+    "headers": [(b"X-Sum", b"1")],
+    "more_trailers": True,
+}
+LOWER_CASE: Message = {"type": "http.response.trailers", "headers": [(b"x-more", b"Two")]}
+
+
+def read_chunk_by_chunk(response: Any) -> list[tuple[bytes, list[Any]]]:
+    """Each chunk with a copy of the trailers as they stood when it was handed over."""
+    trailers = response.extensions["http.response.trailers"]
+    seen: list[tuple[bytes, list[Any]]] = [(b"", list(trailers))]
+    seen.extend((chunk, list(trailers)) for chunk in response.iter_raw())
+    # One list, filled in place.
+    assert response.extensions["http.response.trailers"] is trailers
+    return seen
+
+
+def test_trailers_are_in_place_when_the_last_chunk_is_handed_over(
+    test_client_factory: TestClientFactory,
+) -> None:
+    app = sending(START_TRAILERS, MORE_BODY, LAST_BODY, MIXED_CASE, LOWER_CASE)
+    all_trailers = [(b"X-Sum", b"1"), (b"x-more", b"Two")]
     with test_client_factory(app).stream("GET", "/") as response:
-        assert dict(response.extensions["http.response.trailers"]) == {}
-        assert response.read() == b"x"
-        assert dict(response.extensions["http.response.trailers"]) == {"x-sum": "1", "x-more": "2"}
+        assert read_chunk_by_chunk(response) == [
+            (b"", []),
+            (b"x", []),
+            (b"y", all_trailers),
+        ]
+    # A plain request reads the same.
+    response = test_client_factory(app).get("/")
+    assert response.content == b"xy"
+    assert response.extensions["http.response.trailers"] == all_trailers
+
+
+@pytest.mark.parametrize("raise_server_exceptions", [True, False])
+def test_trailers_before_an_early_end_are_in_place_with_the_last_chunk(
+    test_client_factory: TestClientFactory, raise_server_exceptions: bool
+) -> None:
+    client = test_client_factory(
+        sending(START_TRAILERS, MORE_BODY, LAST_BODY, MIXED_CASE, then=fail),
+        raise_server_exceptions=raise_server_exceptions,
+    )
+    seen: list[tuple[bytes, list[Any]]] = []
+    with contextlib.ExitStack() as stack:
+        if raise_server_exceptions:
+            # The app's error comes after the last chunk, not instead of it.
+            stack.enter_context(pytest.raises(ValueError, match="ended early"))
+        response = stack.enter_context(client.stream("GET", "/"))
+        trailers = response.extensions["http.response.trailers"]
+        seen.extend((chunk, list(trailers)) for chunk in response.iter_raw())
+    assert seen == [(b"x", []), (b"y", [(b"X-Sum", b"1")])]
+
+
+def test_empty_chunks_and_other_messages_before_the_trailers(
+    test_client_factory: TestClientFactory,
+) -> None:
+    empty: Message = {"type": "http.response.body", "body": b"", "more_body": True}
+    other: Message = {"type": "http.response.zerocopysend", "file": 1}
+    app = sending(START_TRAILERS, empty, MORE_BODY, empty, LAST_BODY, other, LOWER_CASE)
+    client = test_client_factory(app)
+    with client.stream("GET", "/") as response:
+        assert list(response.iter_raw()) == [b"x", b"y"]
+        assert response.extensions["http.response.trailers"] == [(b"x-more", b"Two")]
+    response = client.head("/")
+    assert response.content == b""
+    assert response.extensions["http.response.trailers"] == [(b"x-more", b"Two")]
+
+
+def test_an_error_after_the_last_chunk_is_raised_when_the_reader_stops(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(sending(START_TRAILERS, LAST_BODY, then=fail))
+    with client.stream("GET", "/") as response:
+        chunks = response.iter_raw()
+        assert next(chunks) == b"y"
+        assert response.extensions["http.response.trailers"] == []
+        # A reader that stops at the last chunk still gets the app's error, when it closes
+        # the response (leaving the block would too).
+        with pytest.raises(ValueError, match="ended early"):
+            response.close()
+        assert list(chunks) == []
 
 
 # Debug extension, disconnects, scope
@@ -416,16 +495,106 @@ def test_websocket_exit_cancels_an_app_that_waits_forever(
     assert log in (["CancelledError"], ["Cancelled"])
 
 
+@pytest.mark.parametrize("receive_first", [False, True], ids=["never-receives", "received-close"])
 def test_websocket_exit_cancels_an_app_that_never_blocks(
-    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+    test_client_factory: TestClientFactory, receive_first: bool
 ) -> None:
     log: list[str] = []
 
     async def body(websocket: WebSocket) -> None:
+        if receive_first:
+            await websocket.receive()
         while True:  # busy: the event loop never goes idle
-            await anyio.lowlevel.checkpoint()
+            await anyio.sleep(0)
 
-    monkeypatch.setattr(starlette.testclient, "_SETTLE_LIMIT", 0.05)
     with test_client_factory(accepting(body, log)).websocket_connect("/"):
         pass
     assert log in (["CancelledError"], ["Cancelled"])
+
+
+def test_websocket_exit_bound_is_a_number_of_event_loop_turns(
+    test_client_factory: TestClientFactory,
+) -> None:
+    turns: list[int] = []
+
+    async def body(websocket: WebSocket) -> None:
+        await websocket.receive()  # the close
+        turns.append(0)
+        while True:
+            await anyio.lowlevel.checkpoint()
+            turns[0] += 1
+
+    log: list[str] = []
+    with test_client_factory(accepting(body, log)).websocket_connect("/"):
+        pass
+    assert log in (["CancelledError"], ["Cancelled"])
+    # Cancelled once the session has given it its turns (give or take the turn it was
+    # scheduled in), not after some seconds.
+    assert turns[0] <= starlette.testclient._SETTLE_TURNS + 2
+
+
+def test_websocket_exit_reraises_what_the_app_raises_a_few_awaits_after_the_close(
+    test_client_factory: TestClientFactory,
+) -> None:
+    log: list[str] = []
+
+    async def body(websocket: WebSocket) -> None:
+        try:
+            await websocket.receive_text()
+        except WebSocketDisconnect:
+            # Cleanup that takes a few turns of the event loop, as a task group unwinding does.
+            for _ in range(starlette.testclient._SETTLE_TURNS // 2):
+                await anyio.sleep(0)
+            raise RuntimeError("cleanup failed") from None
+
+    with (
+        pytest.raises(RuntimeError, match="cleanup failed"),
+        test_client_factory(accepting(body, log)).websocket_connect("/"),
+    ):
+        pass
+    assert log == ["RuntimeError"]
+
+
+@pytest.mark.parametrize("then_raise", [False, True], ids=["returns", "raises"])
+def test_websocket_exit_waits_for_a_worker_thread(
+    test_client_factory: TestClientFactory, then_raise: bool
+) -> None:
+    log: list[str] = []
+    release = threading.Event()
+
+    async def release_later() -> None:
+        # Outlasts the turns the session gives the app after the close.
+        for _ in range(starlette.testclient._SETTLE_TURNS * 5):
+            await anyio.lowlevel.checkpoint()
+        release.set()
+
+    def cleanup(client: TestClient) -> None:
+        assert client.portal is not None
+        client.portal.start_task_soon(release_later)
+        release.wait()
+        try:
+            anyio.from_thread.check_cancelled()
+        except BaseException as exc:
+            log.append(f"cancelled in the thread: {type(exc).__name__}")
+        log.append("thread done")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await accepting(body, log)(scope, receive, send)
+
+    async def body(websocket: WebSocket) -> None:
+        await websocket.receive()  # the close
+        # Cancelling does not abandon the thread: the app goes on when it is done.
+        await anyio.to_thread.run_sync(cleanup, client)
+        if then_raise:
+            raise RuntimeError("after the thread")
+
+    with contextlib.ExitStack() as stack:
+        if then_raise:
+            stack.enter_context(pytest.raises(RuntimeError, match="after the thread"))
+        client = stack.enter_context(test_client_factory(app))
+        with client.websocket_connect("/"):
+            pass
+    cancelled = log[0].removeprefix("cancelled in the thread: ")
+    assert cancelled in ("CancelledError", "Cancelled")
+    assert log[1:] == ["thread done", "RuntimeError" if then_raise else "returned"]

@@ -128,36 +128,76 @@ def test_no_subprotocols(test_client_factory: TestClientFactory) -> None:
     assert b"sec-websocket-protocol" not in dict(scopes[0]["headers"])
 
 
-def test_wss_and_absolute_urls(test_client_factory: TestClientFactory) -> None:
-    schemes: list[tuple[str, Any]] = []
-
+def handshake_recorder(seen: list[tuple[Any, ...]]) -> Any:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        schemes.append((scope["scheme"], scope["server"]))
+        if scope["type"] == "http":
+            seen.append(("http", scope["scheme"], scope["server"], scope["path"]))
+            await PlainTextResponse("plain HTTP")(scope, receive, send)
+            return
+        host = dict(scope["headers"])[b"host"]
+        seen.append((scope["scheme"], scope["server"], scope["raw_path"], host))
         await WebSocket(scope, receive, send).accept()
 
-    with test_client_factory(app, base_url="https://example.org/api/").websocket_connect("/ws"):
-        pass
-    with test_client_factory(app).websocket_connect("ws://other:9000/ws"):
-        pass
-    with test_client_factory(app).websocket_connect("http://plain/ws"):
-        pass
-    assert schemes == [
-        ("wss", ["example.org", 443]),
-        ("ws", ["other", 9000]),
-        ("ws", ["plain", 80]),
+    return app
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://testserver", "http://testserver/api/", "https://example.org:8443/api", "http://x:0"],
+    ids=["default", "path", "https-port-path", "port-0"],
+)
+def test_relative_urls_ignore_base_url(
+    test_client_factory: TestClientFactory, base_url: str
+) -> None:
+    # Like upstream: resolved against ws://testserver, whatever the client's base_url.
+    seen: list[tuple[Any, ...]] = []
+    client = test_client_factory(handshake_recorder(seen), base_url=base_url)
+    for url in ("/ws", "ws", "../ws", "/ws?x=1", ""):
+        with client.websocket_connect(url):
+            pass
+    testserver = ("ws", ["testserver", 80])
+    assert seen == [
+        (*testserver, b"/ws", b"testserver"),
+        (*testserver, b"/ws", b"testserver"),
+        (*testserver, b"/ws", b"testserver"),
+        (*testserver, b"/ws", b"testserver"),
+        (*testserver, b"/", b"testserver"),
     ]
 
 
-def test_base_url_path_is_prefixed(test_client_factory: TestClientFactory) -> None:
-    paths: list[str] = []
+def test_absolute_websocket_urls(test_client_factory: TestClientFactory) -> None:
+    seen: list[tuple[Any, ...]] = []
+    client = test_client_factory(handshake_recorder(seen), base_url="https://example.org/api")
+    for url in (
+        "ws://other:9000/ws",
+        "wss://other/ws",
+        "wss://other:8443/a%20b",
+        "ws://[::1]:8000/ws",
+        "//other/ws",
+    ):
+        with client.websocket_connect(url):
+            pass
+    assert seen == [
+        ("ws", ["other", 9000], b"/ws", b"other:9000"),
+        ("wss", ["other", 443], b"/ws", b"other"),
+        ("wss", ["other", 8443], b"/a%20b", b"other:8443"),
+        ("ws", ["::1", 8000], b"/ws", b"[::1]:8000"),
+        ("ws", ["other", 80], b"/ws", b"other"),
+    ]
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        paths.append(scope["path"])
-        await WebSocket(scope, receive, send).accept()
 
-    with test_client_factory(app, base_url="http://testserver/api").websocket_connect("/ws"):
-        pass
-    assert paths == ["/api/ws"]
+def test_http_urls_are_not_upgraded(test_client_factory: TestClientFactory) -> None:
+    # Like upstream: sent as a plain HTTP request, which is no WebSocket upgrade.
+    seen: list[tuple[Any, ...]] = []
+    client = test_client_factory(handshake_recorder(seen))
+    for url in ("http://plain/ws", "https://plain/ws"):
+        with pytest.raises(RuntimeError) as info:
+            client.websocket_connect(url)
+        assert str(info.value) == "Expected WebSocket upgrade"
+    assert seen == [
+        ("http", "http", ["plain", 80], "/ws"),
+        ("http", "https", ["plain", 443], "/ws"),
+    ]
 
 
 def test_accepted_subprotocol_and_headers(test_client_factory: TestClientFactory) -> None:
@@ -394,23 +434,21 @@ def test_app_send_after_client_closed(test_client_factory: TestClientFactory) ->
         await send({"type": "websocket.accept"})
         await receive()
         await receive()
-        try:
-            await send({"type": "websocket.send", "text": "too late"})
-        except OSError as exc:
-            outcome.append(str(exc))
-        # Closing a connection the client closed is allowed.
+        # Like upstream: accepted, and dropped (nobody reads any more).
+        await send({"type": "websocket.send", "text": "too late"})
+        outcome.append("sent")
         await send({"type": "websocket.close", "code": 1000})
         outcome.append("closed")
 
     with test_client_factory(app).websocket_connect("/") as session:
         session.close()
-    assert outcome == ["The WebSocket client has disconnected.", "closed"]
+    assert outcome == ["sent", "closed"]
 
 
-def test_websocket_send_after_client_closed_is_1006(
+def test_app_send_after_client_closed_before_receiving_it(
     test_client_factory: TestClientFactory,
 ) -> None:
-    codes: list[int] = []
+    outcome: list[str] = []
     events: dict[str, anyio.Event] = {}
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -420,18 +458,64 @@ def test_websocket_send_after_client_closed_is_1006(
         events["closed"] = anyio.Event()
         await websocket.accept()
         await websocket.send_text("ready")
-        await events["closed"].wait()
         try:
+            await events["closed"].wait()
+        finally:
+            # The test has closed, the app has not received the disconnect yet: the send
+            # succeeds, the message is dropped, and the block exits without an error.
             await websocket.send_text("push")
-        except WebSocketDisconnect as exc:
-            codes.append(exc.code)
+            outcome.append("sent")
+        await websocket.send_text("again")
+        outcome.append(f"sent again, {await websocket.receive()}")
 
     with test_client_factory(app) as client, client.websocket_connect("/") as session:
         assert session.receive_text() == "ready"
-        session.close()
+        session.close(4000)
         assert client.portal is not None
         client.portal.call(events["closed"].set)
-    assert codes == [1006]
+    assert outcome == [
+        "sent",
+        "sent again, {'type': 'websocket.disconnect', 'code': 4000, 'reason': None}",
+    ]
+
+
+def test_app_sending_in_finally_after_the_exit(test_client_factory: TestClientFactory) -> None:
+    outcome: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            # Cancelled on exit; what it sends while cleaning up is dropped.
+            with anyio.CancelScope(shield=True):
+                await websocket.send_text("bye")
+                outcome.append("sent bye")
+
+    with test_client_factory(app).websocket_connect("/"):
+        pass
+    assert outcome == ["sent bye"]
+
+
+def test_app_that_keeps_sending_after_the_close_is_cancelled(
+    test_client_factory: TestClientFactory,
+) -> None:
+    outcome: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+        try:
+            while True:
+                await websocket.send_text("tick")
+        except anyio.get_cancelled_exc_class():
+            outcome.append("cancelled")
+            raise
+
+    with test_client_factory(app).websocket_connect("/") as session:
+        assert session.receive_text() == "tick"
+    assert outcome == ["cancelled"]
 
 
 def test_failing_test_body_cancels_the_app(test_client_factory: TestClientFactory) -> None:

@@ -178,12 +178,9 @@ class WebSocket(HTTPConnection):
             raise WebSocketDisconnect(message.get("code", 1005), message.get("reason"))
 
     def _check_connected(self) -> None:
-        if self.application_state == WebSocketState.DISCONNECTED:
-            raise WebSocketDisconnected(
-                "WebSocket is not connected. A close message has been sent."
-            )
         if self.application_state != WebSocketState.CONNECTED:
-            # A RuntimeError as before, and the class 1.x raises (with its text).
+            # Upstream's class (a RuntimeError) and text, whatever the state: not accepted yet,
+            # or closed by the application (after accepting, or with a denial response).
             raise WebSocketDisconnected('WebSocket is not connected. Need to call "accept" first.')
 
     async def receive_text(self) -> str:
