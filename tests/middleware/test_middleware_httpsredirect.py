@@ -98,8 +98,10 @@ def test_websocket_redirects_to_wss(test_client_factory: Any) -> None:
 
 
 def test_wss_passes_through(test_client_factory: Any) -> None:
-    client = test_client_factory(app, base_url="https://testserver")
-    with client.websocket_connect("/ws") as websocket:
+    # As upstream's, the TestClient resolves a relative WebSocket URL against ws://testserver
+    # whatever its base_url: the wss scheme is in the URL.
+    client = test_client_factory(app)
+    with client.websocket_connect("wss://testserver/ws") as websocket:
         assert websocket.receive_text() == "secure"
 
 

@@ -512,8 +512,8 @@ async def test_host_without_host_header() -> None:
 
 def test_host_websocket(test_client_factory: TestClientFactory) -> None:
     router = Router([Host("chat.example.org", app=Router([WebSocketRoute("/ws/{room}", ws_echo)]))])
-    client = test_client_factory(router, base_url="http://chat.example.org")
-    with client.websocket_connect("/ws/a") as session:
+    client = test_client_factory(router)
+    with client.websocket_connect("ws://chat.example.org/ws/a") as session:
         session.send_text("y")
         assert session.receive_text() == "y {'room': 'a'}"
 
