@@ -22,7 +22,6 @@ TestClientFactory = Callable[..., TestClient]
 
 NOT_ACCEPTED = 'WebSocket is not connected. Need to call "accept" first.'
 SEND_AFTER_CLOSE = 'Cannot call "send" once a close message has been sent.'
-SEND_AFTER_DISCONNECT = 'Cannot call "send" once the client has disconnected.'
 RECEIVE_AFTER_DISCONNECT = 'Cannot call "receive" once a disconnect message has been received.'
 NO_DENIAL_EXTENSION = "The server doesn't support the Websocket Denial Response extension."
 
@@ -349,13 +348,14 @@ async def test_send_after_client_disconnected() -> None:
     server, websocket = await accepted(DISCONNECT)
     with pytest.raises(WebSocketDisconnect):
         await websocket.receive_text()
-    with pytest.raises(WebSocketDisconnected) as info:
-        await websocket.send_text("anyone?")
-    assert str(info.value) == SEND_AFTER_DISCONNECT
+    # As upstream's: a message sent after the client's disconnect still goes to the server,
+    # which drops it (or raises OSError: the 1006 of the next test).
+    await websocket.send_text("anyone?")
+    assert server.sent == [{"type": "websocket.send", "text": "anyone?"}]
     # Closing what the client already closed is a no-op, once.
     await websocket.close()
     assert websocket.application_state is WebSocketState.DISCONNECTED
-    assert server.sent == []
+    assert server.sent == [{"type": "websocket.send", "text": "anyone?"}]
     with pytest.raises(WebSocketDisconnected, match="close message has been sent"):
         await websocket.close()
 
@@ -514,11 +514,10 @@ def test_client_disconnect_through_testclient(test_client_factory: TestClientFac
             await websocket.receive_text()
         except WebSocketDisconnect as exc:
             outcome.append(exc.code)
-        try:
-            await websocket.send_text("late")
-        except WebSocketDisconnected as exc:
-            outcome.append(str(exc))
+        # Sent to the server, as upstream's; the test client drops it.
+        await websocket.send_text("late")
+        outcome.append("sent")
 
     with test_client_factory(app).websocket_connect("/") as session:
         session.close(code=1001)
-    assert outcome == [1001, SEND_AFTER_DISCONNECT]
+    assert outcome == [1001, "sent"]

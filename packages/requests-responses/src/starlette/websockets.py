@@ -96,12 +96,11 @@ class WebSocket(HTTPConnection):
     async def send(self, message: Message) -> None:
         """Send an ASGI message, checking it is valid for the connection's state."""
         message_type = message["type"]
-        if (
-            message_type == "websocket.send"
-            and self.application_state is _CONNECTED
-            and self.client_state is not _DISCONNECTED
-        ):
-            pass  # The common case, every message of an open socket: nothing changes.
+        if message_type == "websocket.send" and self.application_state is _CONNECTED:
+            # The common case, every message of an open socket: nothing changes. After the
+            # client's disconnect it still goes to the server, as upstream's does: the server
+            # drops it or raises OSError (the 1006 below).
+            pass
         elif not self._advance(message_type, message):
             return
         try:
@@ -116,12 +115,10 @@ class WebSocket(HTTPConnection):
         state = self.application_state
         if state is _DISCONNECTED:
             raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
-        if self.client_state is _DISCONNECTED:
-            if message_type == "websocket.close":
-                # Closing a connection the client already closed: nothing left to do.
-                self.application_state = _DISCONNECTED
-                return False
-            raise WebSocketDisconnected('Cannot call "send" once the client has disconnected.')
+        if self.client_state is _DISCONNECTED and message_type == "websocket.close":
+            # Closing a connection the client already closed: nothing left to do.
+            self.application_state = _DISCONNECTED
+            return False
         if state is _CONNECTING:
             self.application_state = self._next_connecting_state(message_type)
         elif state is _CONNECTED:
