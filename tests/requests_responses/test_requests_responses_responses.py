@@ -124,7 +124,24 @@ def test_content_type_header_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -
         assert Response("", media_type=media_type).headers["content-type"] == (
             f"{media_type}; charset=utf-8"
         )
-    assert list(responses._CONTENT_TYPE_CACHE) == [("text/x-0", "utf-8")]
+    # utf-8 entries are keyed by the media type alone.
+    assert list(responses._CONTENT_TYPE_CACHE) == ["text/x-0"]
+
+
+def test_content_type_cache_keeps_charsets_apart() -> None:
+    from starlette import responses
+
+    class Latin1(Response):
+        charset = "latin-1"
+
+    assert Latin1("", media_type="text/x-ct").headers["content-type"] == (
+        "text/x-ct; charset=latin-1"
+    )
+    assert Response("", media_type="text/x-ct").headers["content-type"] == (
+        "text/x-ct; charset=utf-8"
+    )
+    assert responses._CONTENT_TYPE_CACHE[("text/x-ct", "latin-1")] == b"text/x-ct; charset=latin-1"
+    assert responses._CONTENT_TYPE_CACHE["text/x-ct"] == b"text/x-ct; charset=utf-8"
 
 
 def test_text_media_type_gets_charset_unless_it_has_one() -> None:

@@ -64,13 +64,19 @@ __all__ = [
 ]
 
 # Header values are built once per (media type, charset), not once per response.
-_CONTENT_TYPE_CACHE: dict[tuple[str, str], bytes] = {}
+# Keyed by the media type for utf-8, else by (media type, charset).
+_CONTENT_TYPE_CACHE: dict[str | tuple[str, str], bytes] = {}
 _CONTENT_TYPE_CACHE_SIZE = 256
+
+
+def _body_length(body: bytes | memoryview) -> int:
+    """The length in bytes of a body that is not `bytes`."""
+    return body.nbytes if isinstance(body, memoryview) else len(body)
 
 
 def _content_type(media_type: str, charset: str) -> bytes:
     """Build (and cache) the header value; callers look in the cache first."""
-    key = (media_type, charset)
+    key: str | tuple[str, str] = media_type if charset == "utf-8" else (media_type, charset)
     if media_type.startswith("text/") and "charset=" not in media_type.lower():
         media_type = f"{media_type}; charset={charset}"
     value = check_header_value(media_type, "Content type").encode("latin-1")
@@ -137,16 +143,20 @@ class Response:
         if (
             body is not None
             and populate_content_length
-            and not (status_code < 200 or status_code in (204, 304))
+            and status_code >= 200
+            and status_code != 204
+            and status_code != 304
         ):
             # memoryview: len() counts items of the first dimension, nbytes counts bytes.
-            length = body.nbytes if isinstance(body, memoryview) else len(body)
+            length = len(body) if type(body) is bytes else _body_length(body)
             raw_headers.append((b"content-length", b"%d" % length))
 
         media_type = self.media_type
         if media_type is not None and populate_content_type:
             charset = self.charset
-            content_type = _CONTENT_TYPE_CACHE.get((media_type, charset))
+            # Most responses are utf-8: their key is the media type alone, no tuple to build.
+            key = media_type if charset == "utf-8" else (media_type, charset)
+            content_type = _CONTENT_TYPE_CACHE.get(key)
             if content_type is None:
                 content_type = _content_type(media_type, charset)
             raw_headers.append((b"content-type", content_type))
