@@ -33,3 +33,43 @@ def test_route_subclass_without_route_init_answers_405_with_allow(test_client_fa
     assert response.text == "Method Not Allowed"
     assert response.headers["allow"] == "POST, PUT"
     assert client.get("/items/x").status_code == 404
+
+
+class LoggingRouter(Router):
+    """A router overriding `app`, as some applications do to wrap dispatching."""
+
+    seen: list[str]
+
+    async def app(self, scope, receive, send) -> None:
+        self.seen.append(scope["path"])
+        await super().app(scope, receive, send)
+
+
+def test_router_subclass_overriding_app_is_called(test_client_factory) -> None:
+    router = LoggingRouter([Route("/items/{id:int}", endpoint)])
+    router.seen = []
+    assert test_client_factory(router).get("/items/7").text == "GET 7"
+    assert router.seen == ["/items/7"]
+
+
+def test_middleware_stack_replaced_after_a_request_is_called(test_client_factory) -> None:
+    router = Router([Route("/items/{id:int}", endpoint)])
+    client = test_client_factory(router)
+    assert client.get("/items/1").text == "GET 1"
+
+    async def stack(scope, receive, send) -> None:
+        await PlainTextResponse("stack")(scope, receive, send)
+
+    router.middleware_stack = stack
+    assert client.get("/items/1").text == "stack"
+    router.middleware_stack = router.app
+    assert client.get("/items/1").text == "GET 1"
+
+
+def test_router_built_without_init_goes_through_its_middleware_stack(test_client_factory) -> None:
+    # Frameworks that build objects without __init__ set the attributes in the instance dict.
+    router = Router.__new__(Router)
+    plain = Router([Route("/items/{id:int}", endpoint)])
+    router.__dict__.update(plain.__dict__)
+    del router.__dict__["_serves_plain"]
+    assert test_client_factory(router).get("/items/2").text == "GET 2"

@@ -244,12 +244,8 @@ class Resolver:
 
 def _plain_router(app: Any) -> Router | None:
     """`app` when it is a Router serving requests without middleware of its own, else None."""
-    if type(app) is not Router:
-        return None
-    router: Router = app
-    stack = router.middleware_stack
-    if getattr(stack, "__func__", None) is Router.app and getattr(stack, "__self__", None) is app:
-        return router
+    if type(app) is Router and app._serves_plain:
+        return app
     return None
 
 

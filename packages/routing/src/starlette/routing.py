@@ -719,6 +719,10 @@ class Router:
     _resolver: _routing_resolver.Resolver
     # Trying this many routes costs about as much as looking them up in the index.
     _scan_limit = 3
+    # Whether `middleware_stack` is this router's own `app` (no middleware of its own): then
+    # `__call__` dispatches without the extra frame. Kept by `__setattr__`; a router built
+    # without `__init__` (as some frameworks do) goes through `middleware_stack`.
+    _serves_plain = False
 
     def __init__(
         self,
@@ -801,8 +805,12 @@ class Router:
     def __setattr__(self, name: str, value: Any) -> None:
         # What the resolver's answers depend on besides the route lists' contents: which list
         # this router holds, and whether it serves requests without middleware of its own.
-        if name in _WATCHED_ROUTER_ATTRIBUTES and name in self.__dict__:
-            note_change()
+        if name in _WATCHED_ROUTER_ATTRIBUTES:
+            if name in self.__dict__:
+                note_change()
+            if name == "middleware_stack":
+                plain = getattr(value, "__func__", None) is Router.app
+                object.__setattr__(self, "_serves_plain", plain and value.__self__ is self)
         object.__setattr__(self, name, value)
 
     def __copy__(self) -> Router:
@@ -813,6 +821,8 @@ class Router:
         clone = cls.__new__(cls)
         clone.__dict__.update(self.__dict__)
         object.__setattr__(clone, "_resolver", _routing_resolver.Resolver(clone))
+        # The shared middleware stack is the original's: calling the copy goes through it.
+        object.__setattr__(clone, "_serves_plain", False)
         return clone
 
     def _route_index(self) -> RouteIndex[BaseRoute]:
@@ -885,17 +895,17 @@ class Router:
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Dispatch to the first full match, else a method mismatch (405), else redirect/404."""
+        await self._target(scope)(scope, receive, send)
+
+    def _target(self, scope: Scope) -> ASGIApp:
+        """The app that answers `scope` (the lifespan handler, a route's app, the 404...), with
+        `scope` updated as routing does: the resolver's cache, else a resolution."""
         assert scope["type"] in ("http", "websocket", "lifespan")
         if "router" not in scope:
             scope["router"] = self
-
         if scope["type"] == "lifespan":
-            await self.lifespan(scope, receive, send)
-            return
-
-        # The resolver's cache, else a resolution; then the app it found.
-        app = self._resolver.find(scope)
-        await app(scope, receive, send)
+            return self.lifespan
+        return self._resolver.find(scope)
 
     async def _unmatched(self, scope: Scope, receive: Receive, send: Send) -> None:
         """No route matched: redirect to the other trailing-slash form if it would, else 404."""
@@ -926,7 +936,11 @@ class Router:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI entry point: the router's middleware, then `app`."""
-        await self.middleware_stack(scope, receive, send)
+        if self._serves_plain:
+            # What `app` does, without its frame: one coroutine less for every request.
+            await self._target(scope)(scope, receive, send)
+        else:
+            await self.middleware_stack(scope, receive, send)
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Router) and self.routes == other.routes
