@@ -99,6 +99,11 @@ class RouteList(list[_R]):
 # cut after its last "/"), or None (always consult). Lookups try the request path up to each "/".
 PathKey = tuple[str, str] | None
 
+# The prefixes, as a tree of their "/"-separated segments: a node maps the next segment to the
+# bucket of the prefix that ends there (or None) and the node of the longer prefixes. A path's
+# segments, split once, walk it with one dict lookup each: no slice per "/" to hash.
+_Node = dict[str, "tuple[_Bucket[_R] | None, _Node[_R]]"]
+
 
 # A bucket of the index: one entry alone (most keys name one route), or a list of several.
 _Bucket = _Entry[_R] | list[_Entry[_R]]
@@ -146,17 +151,18 @@ class RouteIndex(Generic[_R]):
         self._path_key = path_key
         self._name_key = name_key
         self.exact: dict[str, _Bucket[_R]] = {}
-        self.prefixed: dict[str, _Bucket[_R]] = {}
+        self.tree: _Node[_R] = {}
         self.always: list[_Entry[_R]] = []
         self.named: dict[str, _Bucket[_R]] = {}
         self.unnamed: list[_Entry[_R]] = []
         # Bounds for the walks below: a long path or name costs no more than the longest key.
-        self.longest_prefix = 0
+        self.deepest_prefix = 0  # the most "/" in a prefix
         self.longest_name = 0
         self._paths_filed = self._names_filed = False
 
     def _file_paths(self) -> None:
-        exact, prefixed, always = self.exact, self.prefixed, self.always
+        exact, always = self.exact, self.always
+        prefixed: dict[str, _Bucket[_R]] = {}
         path_key = self._path_key
         for entry in enumerate(self._routes):
             key = path_key(entry[1])
@@ -165,8 +171,20 @@ class RouteIndex(Generic[_R]):
                 continue
             kind, text = key
             _file(exact if kind == "exact" else prefixed, text, entry)
-        self.longest_prefix = max(map(len, prefixed), default=0)
+        for prefix, bucket in prefixed.items():
+            self._plant(prefix, bucket)
         self._paths_filed = True
+
+    def _plant(self, prefix: str, bucket: _Bucket[_R]) -> None:
+        """Put `prefix` (which ends with "/") in the tree, with its bucket."""
+        segments = prefix.split("/")[:-1]  # "/a/b/" -> ["", "a", "b"]
+        self.deepest_prefix = max(self.deepest_prefix, len(segments))
+        node = self.tree
+        for depth, segment in enumerate(segments):
+            last = depth == len(segments) - 1
+            held, children = node.get(segment, (None, {}))
+            node[segment] = (bucket if last else held, children)
+            node = children
 
     def _file_names(self) -> None:
         named, unnamed = self.named, self.unnamed
@@ -194,15 +212,18 @@ class RouteIndex(Generic[_R]):
                 hit = self.exact.get(path[:-1])
                 if hit is not None:
                     found.append(hit)
-        if self.prefixed:
-            prefixed = self.prefixed
-            end = self.longest_prefix
-            slash = path.find("/", 0, end)
-            while slash != -1:
-                hit = prefixed.get(path[: slash + 1])
+        node = self.tree
+        if node:
+            # Every part but the last is followed by a "/" in the path: each is a prefix.
+            parts = path.split("/", self.deepest_prefix)
+            parts.pop()
+            for part in parts:
+                step = node.get(part)
+                if step is None:
+                    break
+                hit, node = step
                 if hit is not None:
                     found.append(hit)
-                slash = path.find("/", slash + 1, end)
         if self.always:
             found.append(self.always)
         return _merge(found) if found else []
