@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from starlette.responses import PlainTextResponse
-from starlette.routing import Match, Mount, Route, Router
+from starlette.routing import Host, Match, Mount, Route, Router
 from starlette.types import Scope
 
 
@@ -17,7 +17,12 @@ async def endpoint(request: Any) -> PlainTextResponse:
     return PlainTextResponse("ok")
 
 
-MOUNT = Mount("/api", routes=[Route("/items/{item_id:int}", endpoint)])
+# A Host below the mount keeps it from being flattened into the router's items (see
+# tests/routing/test_routing_flattened.py): the resolver crosses it with the inlined copy.
+MOUNT = Mount(
+    "/api",
+    routes=[Route("/items/{item_id:int}", endpoint), Host("h.example.org", app=Router())],
+)
 ROUTER = Router(routes=[Route("/health", endpoint), MOUNT])
 
 
@@ -30,6 +35,8 @@ SCOPES = [
     scope("/api"),
     scope("/api/"),
     scope("/apix/items/1"),  # no match: the prefix must end at a "/"
+    scope("/api/items/1\n"),  # the mount's `.*$` takes a final newline...
+    scope("/api/ite\nms/1"),  # ...but no other
     scope("/health"),
     scope("/sub/api/items/1", root_path="/sub"),
     scope("/sub/api/items/1", root_path="/sub/"),

@@ -19,6 +19,14 @@ reused is written here:
 - The cache holds at most `CACHE_SIZE` paths; once full, further paths are resolved each time
   (nothing is evicted: the entries are the static routes, which are few).
 
+Resolving walks the router's *items*: its routes, except that a plain mount (no parameters of
+its own, serving a plain router whose routes are all plain `Route`s, `WebSocketRoute`s or such
+mounts) is replaced by the routes below it (`_Below`, matched against the path below the mounts'
+joined prefix) and a `_MountEnd` after them (a path under the mount that none of them answers is
+the mount's: resolution goes on in its router, which answers 404, 405 or a redirect). The items
+are indexed by their full paths, so a request below three mounts costs one lookup, as a route of
+the router itself would, instead of one resolution per mount.
+
 Routes mutated in place (their `path`, regex or endpoint) are not seen, as by the index: replace
 the route instead.
 
@@ -30,7 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from re import Pattern
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, final
 
 from starlette._routing_index import Changes, PathKey, RouteIndex
 from starlette._utils import get_route_path
@@ -45,6 +53,7 @@ from starlette.routing import (
     _compile_path,
     _filed_under,
     _match_route,
+    _path_only_remainder,
 )
 from starlette.types import ASGIApp, Scope
 
@@ -63,23 +72,50 @@ class Resolved(NamedTuple):
     writes: tuple[tuple[str, Any], ...]
 
 
+@final
+class _Below(NamedTuple):
+    """An item: a route of a router mounted below this one through plain mounts."""
+
+    route: Route | WebSocketRoute
+    prefix: str  # the mounts' paths joined: what they take off the front of the path
+    mounts: tuple[Mount, ...]  # outermost first
+
+
+@final
+class _MountEnd(NamedTuple):
+    """An item after the routes below `mount`: a path under it that none of them answered."""
+
+    mount: Mount
+    prefix: str
+    mounts: tuple[Mount, ...]  # outermost first, `mount` last
+
+
+_Item = BaseRoute | _Below | _MountEnd
+
+
 class Resolver:
     """Finds the app that answers a scope for one router: look up, else resolve."""
 
-    __slots__ = ("cache", "index", "router", "token")
+    __slots__ = ("cache", "index", "item_index", "items", "router", "token")
 
     def __init__(self, router: Router) -> None:
         self.router = router
         self.index: RouteIndex[BaseRoute] | None = None
+        # What resolving consults (see the module's docstring), and their index: made on first
+        # use. The items are the routes themselves when no mount was flattened.
+        self.items: list[BaseRoute] | list[_Item] | None = None
+        self.item_index: RouteIndex[Any] | None = None
         # Request path -> how it resolved (see `remember`); made on first use.
         self.cache: dict[str, Resolved] | None = None
         self.token = Changes.count
 
     def _check_token(self) -> None:
-        """Drop the index and the cache if anything they may depend on changed since."""
+        """Drop the indexes and the cache if anything they may depend on changed since."""
         if self.token != Changes.count:
             self.token = Changes.count
             self.index = None
+            self.items = None
+            self.item_index = None
             self.cache = None
 
     def route_index(self) -> RouteIndex[BaseRoute]:
@@ -96,6 +132,23 @@ class Resolver:
         if len(routes) <= self.router._scan_limit or "path" not in scope:
             return enumerate(routes)
         return self.route_index().for_path(get_route_path(scope))
+
+    def item_candidates(self, path: str) -> Iterable[tuple[int, _Item]]:
+        """The items that may match the route path `path` (with their positions), in order."""
+        self._check_token()
+        items = self.items
+        if items is None:
+            items = self.items = _flatten(self.router._routes)
+        if len(items) <= self.router._scan_limit:
+            return enumerate(items)
+        index = self.item_index
+        if index is None:
+            if items is self.router._routes:  # nothing flattened: the route index serves
+                index = self.route_index()
+            else:
+                index = RouteIndex(items, _item_path_key, _no_name)
+            self.item_index = index
+        return index.for_path(path)
 
     def find(self, scope: Scope) -> ASGIApp:
         """The app that answers `scope`, with `scope` updated as routing does: what an earlier
@@ -131,7 +184,6 @@ class Resolver:
         `Mount.handle` -> `Router.__call__` -> `Router.app` would.
         """
         root_path = scope.get("root_path", "")
-        crossed = False
         resolver = self
         while True:
             route, static = resolver.first_match(scope)
@@ -141,14 +193,14 @@ class Resolver:
                 methods = route.methods
                 if not methods or scope["method"] in methods:
                     if cacheable and static:
-                        self.remember(scope, root_path, route, crossed)
+                        # A cacheable request came without `app_root_path`: a mount set it.
+                        self.remember(scope, root_path, route, "app_root_path" in scope)
                     # Route.handle's own path, without its frame.
                     return route.app
             elif type(route) is Mount:
                 child = _plain_router(route.app)
                 if child is not None:
                     cacheable = cacheable and static
-                    crossed = True
                     resolver = child._resolver
                     continue
             return route.handle
@@ -177,15 +229,17 @@ class Resolver:
         static = True
         partial: BaseRoute | None = None
         partial_scope: Scope = {}
-        path: str | None = None
-        for _, route in self.candidates(scope):
+        # A lifespan scope has no path: no Route or Mount matches it, only custom routes may.
+        path: str = get_route_path(scope) if "path" in scope else ""
+        # With a newline in the path, a mount's regex answers in ways a joined prefix does not
+        # (its `.*` takes none, its `$` takes a final one): the routes are crossed one by one.
+        candidates = self.item_candidates(path) if "\n" not in path else self.candidates(scope)
+        for _, route in candidates:
             if type(route) is Route:
                 # Route.matches without its Match tuple and child scope, the path read once:
                 # every request runs this loop.
                 if scope["type"] != "http":
                     continue
-                if path is None:
-                    path = get_route_path(scope)
                 params = _match_route(route, path)
                 if params is None:
                     continue
@@ -209,22 +263,44 @@ class Resolver:
                 scope["path_params"] = params
                 scope["route"] = route
                 return route, static
+            if type(route) is _Below:
+                if type(route.route) is not Route:
+                    static = False  # as crossing level by level: only a Route's answer caches
+                below = _below(route, scope, path)
+                if below is None:
+                    continue
+                below_path, params = below
+                found = route.route
+                if type(found) is Route and found.methods and scope["method"] not in found.methods:
+                    # Left to the mount's router, reached through the `_MountEnd`: it answers
+                    # 405 when no later route below the mount matches.
+                    static = False
+                    continue
+                if params:
+                    static = False
+                _cross(scope, route.mounts[-1], path, below_path)
+                outer = scope["path_params"]
+                scope["path_params"] = {**outer, **params} if outer else params
+                scope["endpoint"] = found.endpoint
+                scope["route"] = found
+                return found, static
+            if type(route) is _MountEnd:
+                # Under the mount, answered by none of the routes below it: its router's.
+                if scope["type"] not in _MOUNTED_TYPES:
+                    continue
+                remaining_path = _remainder(route.prefix, path)
+                if remaining_path is None:
+                    continue
+                _cross(scope, route.mount, path, remaining_path)
+                return route.mount, static
             if type(route) is Mount and route._path_only and scope["type"] in _MOUNTED_TYPES:
                 # Mount.matches for a mount without parameters of its own, inlined as Route's
                 # is above: every request crossing a mount runs it.
                 # tests/routing/test_routing_mount_inline.py pins the two to each other.
-                if path is None:
-                    path = get_route_path(scope)
-                match = route.path_regex.match(path)
-                if match is None:
+                remaining_path = _path_only_remainder(route, path)
+                if remaining_path is None:
                     continue
-                remaining_path = "/" + match.group("path")
-                root_path = scope.get("root_path", "")
-                scope["path_params"] = dict(scope.get("path_params", {}))
-                scope["app_root_path"] = scope.get("app_root_path", root_path)
-                scope["root_path"] = root_path + path[: -len(remaining_path)]
-                scope["endpoint"] = route.app
-                scope["route"] = route
+                _cross(scope, route, path, remaining_path)
                 return route, static
             matched, child_scope = route.matches(scope)
             if type(route) is not Mount:
@@ -240,6 +316,103 @@ class Resolver:
             scope.update(partial_scope)
             scope["route"] = partial
         return partial, False
+
+
+def _cross(scope: Scope, mount: Mount, path: str, remaining_path: str) -> None:
+    """Update `scope` as crossing plain mounts does, down to `mount` (the innermost):
+    `Mount.matches`' child scope, for the route path `path` below which `remaining_path` is."""
+    root_path = scope.get("root_path", "")
+    scope["path_params"] = dict(scope.get("path_params", {}))
+    scope["app_root_path"] = scope.get("app_root_path", root_path)
+    scope["root_path"] = root_path + path[: len(path) - len(remaining_path)]
+    scope["endpoint"] = mount.app
+    scope["route"] = mount
+
+
+def _remainder(prefix: str, path: str) -> str | None:
+    """The path below mounts whose paths joined are `prefix`, or None if it is not below.
+
+    What crossing them one by one answers for a path without a newline (see `first_match`).
+    """
+    end = len(prefix)
+    if path.startswith(prefix) and path[end : end + 1] == "/":
+        return path[end:]
+    return None
+
+
+def _below(item: _Below, scope: Scope, path: str) -> tuple[str, dict[str, Any]] | None:
+    """The path below the item's mounts and the route's parameters, when its route matches
+    the scope's type and path (whatever the method); else None."""
+    route = item.route
+    if type(route) is Route:
+        if scope["type"] != "http":
+            return None
+    elif scope["type"] != "websocket":
+        return None
+    remaining_path = _remainder(item.prefix, path)
+    if remaining_path is None:
+        return None
+    params = _match_route(route, remaining_path)
+    if params is None:
+        return None
+    return remaining_path, params
+
+
+def _flatten(routes: list[BaseRoute]) -> list[BaseRoute] | list[_Item]:
+    """A router's items (see the module's docstring): `routes` itself when no mount flattens."""
+    items: list[_Item] = []
+    flattened = False
+    for route in routes:
+        block = _flat_block(route, "", (), set())
+        if block is None:
+            items.append(route)
+        else:
+            items += block
+            flattened = True
+    return items if flattened else routes
+
+
+def _flat_block(
+    route: BaseRoute, prefix: str, mounts: tuple[Mount, ...], seen: set[int]
+) -> list[_Item] | None:
+    """The items standing for `route` when it is a mount that flattens (with every route
+    below it), else None."""
+    if type(route) is not Mount or not route._path_only or _path_key(route) is None:
+        return None
+    child = _plain_router(route.app)
+    if child is None or id(child) in seen:  # a router mounted inside itself stays a mount
+        return None
+    prefix += route.path
+    mounts += (route,)
+    items: list[_Item] = []
+    for inner in child._routes:
+        if type(inner) is Route or type(inner) is WebSocketRoute:
+            if _path_key(inner) is None:
+                return None
+            items.append(_Below(inner, prefix, mounts))
+            continue
+        block = _flat_block(inner, prefix, mounts, seen | {id(child)})
+        if block is None:
+            return None
+        items += block
+    items.append(_MountEnd(route, prefix, mounts))
+    return items
+
+
+def _item_path_key(item: _Item) -> PathKey:
+    """Where an item is filed: a route's own key, or the key of its full path."""
+    if type(item) is _Below:
+        key = _path_key(item.route)
+        assert key is not None  # only routes with a key are flattened
+        return (key[0], item.prefix + key[1])
+    if type(item) is _MountEnd:
+        return ("prefix", item.prefix + "/")
+    return _path_key(item)
+
+
+def _no_name(item: _Item) -> str | None:
+    """Items are never looked up by name: `url_path_for` uses the route index."""
+    return None
 
 
 def _plain_router(app: Any) -> Router | None:
