@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from starlette._exception_handler import (
     NO_HANDLERS,
+    ResponseTracker,
     call_handling_exceptions,
     handle_exception,
     track,
@@ -117,7 +118,8 @@ def request_response(
         # pins this copy to it. The handlers are read before the endpoint runs, as there: an app
         # run below with an ExceptionMiddleware of its own publishes others in the same scope.
         handlers = scope.get("starlette.exception_handlers", NO_HANDLERS)
-        send = track(scope, send)
+        if type(send) is not ResponseTracker:  # else `track` returns it: no call for that
+            send = track(scope, send)
         try:
             response = await f(request)
             await response(scope, receive, send)
