@@ -49,6 +49,31 @@ def test_immutable_multidict_sources() -> None:
     assert merged["a"] == "2"
 
 
+def test_multidict_from_a_list_keeps_its_own_copy() -> None:
+    pairs: list[tuple[str, str | UploadFile]] = [("a", "1")]
+    d = MultiDict(pairs)
+    d.append("b", "2")
+    pairs.append(("c", "3"))
+    assert pairs == [("a", "1"), ("c", "3")]
+    assert d.multi_items() == [("a", "1"), ("b", "2")]
+    assert FormData(pairs).multi_items() == pairs
+    assert FormData([]).multi_items() == []
+    # Other empty sources give the same empty form.
+    assert FormData({}).multi_items() == ImmutableMultiDict(()).multi_items() == []
+
+
+def test_immutable_multidict_list_subclass_is_read_as_what_it_offers() -> None:
+    # Only a plain list is taken as pairs straight away; a subclass with `keys` is a mapping.
+    class Pairs(list[tuple[str, str]]):
+        def keys(self) -> list[str]:
+            return ["a"]
+
+        def items(self) -> list[tuple[str, str]]:
+            return [("a", "from items")]
+
+    assert ImmutableMultiDict(Pairs([("b", "2")])).multi_items() == [("a", "from items")]
+
+
 def test_immutable_multidict_too_many_arguments() -> None:
     with pytest.raises(AssertionError, match="Too many arguments"):
         ImmutableMultiDict([("a", "1")], [("b", "2")])

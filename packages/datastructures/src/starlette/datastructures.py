@@ -15,7 +15,7 @@ from collections.abc import (
 )
 from shlex import shlex
 from tempfile import SpooledTemporaryFile
-from typing import Any, BinaryIO, Literal, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple, TypeVar, overload
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette._utils import (
@@ -355,7 +355,9 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
             value = [*ImmutableMultiDict(value).multi_items(), *kwargs.items()]
 
         items: list[tuple[Any, Any]]
-        if not value:
+        if type(value) is list:
+            items = value.copy()  # pairs, the common case (parsers build them), checked first
+        elif not value:
             items = []
         elif hasattr(value, "multi_items"):
             items = list(value.multi_items())
@@ -587,12 +589,13 @@ class UploadFile:
 class FormData(ImmutableMultiDict[str, UploadFile | str]):
     """A parsed form: field values are strings, file fields are `UploadFile`s."""
 
-    def __init__(
-        self,
-        *args: FormData | Mapping[str, str | UploadFile] | list[tuple[str, str | UploadFile]],
-        **kwargs: str | UploadFile,
-    ) -> None:
-        super().__init__(*args, **kwargs)
+    if TYPE_CHECKING:  # the signature type checkers see; at run time, the inherited __init__
+
+        def __init__(
+            self,
+            *args: FormData | Mapping[str, str | UploadFile] | list[tuple[str, str | UploadFile]],
+            **kwargs: str | UploadFile,
+        ) -> None: ...
 
     async def close(self) -> None:
         """Close every uploaded file of the form."""

@@ -104,9 +104,17 @@ def _decode_plain(data: bytes | bytearray) -> str:
 
 def _decode_form_bytes(data: bytes | bytearray) -> str:
     # `+` is a space and %XX an escaped byte; the result is UTF-8 (what browsers send).
-    if b"%" not in data and b"+" not in data:
-        return data.decode("utf-8", "replace")
+    text = data.decode("utf-8", "replace")
+    # Looked for in the text, where it costs less than in bytes (`b"%" in data` first tries to
+    # read b"%" as an int, and raises and swallows a TypeError), and is there just as well.
+    if "%" not in text and "+" not in text:
+        return text
     return unquote_to_bytes(bytes(data).replace(b"+", b" ")).decode("utf-8", "replace")
+
+
+def _unquote_text(text: str) -> str:
+    # `_decode_form_bytes` of the UTF-8 bytes of `text` (`unquote_to_bytes` encodes a str so).
+    return unquote_to_bytes(text.replace("+", " ")).decode("utf-8", "replace")
 
 
 class FormParser:
@@ -151,8 +159,10 @@ class FormParser:
         self.messages.append((FormMessage.END, b""))
 
     def _check_size(self, pair: bytes | bytearray) -> None:
-        # The size of a part is that of its name and value: the `=` between them does not count.
-        if len(pair) - (b"=" in pair) > self.max_part_size:
+        # The size of a part is that of its name and value: the `=` between them does not count
+        # (looked for only in a pair long enough for it to matter).
+        size = len(pair)
+        if size > self.max_part_size and size - (b"=" in pair) > self.max_part_size:
             raise _field_too_large(self.max_part_size)
 
     def _start_pair(self) -> None:
@@ -219,9 +229,51 @@ class FormParser:
         which adds nothing). Pinned to `parse` by
         tests/requests_responses/test_requests_responses_form_whole_body.py.
         """
-        self._add_pairs(body.split(b"&"), b"%" not in body and b"+" not in body)
-        self.messages.clear()
-        return FormData(self._items)
+        items = None
+        if type(self).on_field_start is FormParser.on_field_start:  # else a hook sees each pair
+            items = _fields_within_limits(body, self.max_fields, self.max_part_size)
+        if items is None:
+            self._add_pairs(body.split(b"&"), b"%" not in body and b"+" not in body)
+            self.messages.clear()
+            items = self._items
+        return FormData(items)
+
+
+def _fields_within_limits(
+    body: bytes, max_fields: int | float, max_part_size: int
+) -> list[tuple[str, str | UploadFile]] | None:
+    """The fields of a whole urlencoded body in one pass over its text, when no pair of it can
+    break a limit; else None, and `FormParser` checks the pairs one by one.
+
+    No pair is longer than the body, and there are no more pairs than `&`-separated pieces: a
+    body within `max_part_size` with at most `max_fields` pieces breaks neither limit, and
+    nothing is checked per pair. The body must be valid UTF-8: then it decodes once, `&` and
+    `=` split the text where they split the bytes, and only a name or value with a `%` or `+`
+    needs unquoting, from its UTF-8 bytes, which are its bytes in the body. What
+    `FormParser._parse_body` (so `FormParser.parse`) gives, pinned by
+    tests/requests_responses/test_requests_responses_form_whole_body.py.
+    """
+    if len(body) > max_part_size:
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    pairs = text.split("&")
+    if len(pairs) > max_fields:
+        return None
+    if "%" not in text and "+" not in text:
+        return [pair.partition("=")[::2] for pair in pairs if pair]
+    items: list[tuple[str, str | UploadFile]] = []
+    for pair in pairs:
+        if pair:
+            name, _, value = pair.partition("=")
+            if "%" in name or "+" in name:
+                name = _unquote_text(name)
+            if "%" in value or "+" in value:
+                value = _unquote_text(value)
+            items.append((name, value))
+    return items
 
 
 @dataclass

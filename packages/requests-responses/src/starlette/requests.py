@@ -12,11 +12,17 @@ import anyio
 from starlette._utils import (
     AwaitableOrContextManager,
     AwaitableOrContextManagerWrapper,
+    find_header,
     media_type,
 )
 from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from starlette.exceptions import HTTPException
-from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
+from starlette.formparsers import (
+    FormParser,
+    MultiPartException,
+    MultiPartParser,
+    _fields_within_limits,
+)
 from starlette.types import Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -391,7 +397,12 @@ class Request(HTTPConnection):
         max_part_size: int = 1024 * 1024,
     ) -> FormData:
         if self._form is None:
-            content_type = media_type(self.headers.get("content-type", ""))
+            if type(self).headers is HTTPConnection.headers:
+                # What `self.headers.get("content-type", "")` answers, without a Headers.
+                raw = find_header(self.scope.get("headers") or (), b"content-type")
+                content_type = media_type(raw.decode("latin-1") if raw is not None else "")
+            else:
+                content_type = media_type(self.headers.get("content-type", ""))
             try:
                 if content_type == "multipart/form-data":
                     multipart_parser = MultiPartParser(
@@ -403,18 +414,25 @@ class Request(HTTPConnection):
                     )
                     self._form = await multipart_parser.parse()
                 elif content_type == "application/x-www-form-urlencoded":
-                    form_parser = FormParser(
-                        self.headers,
-                        self.stream(),
-                        max_fields=max_fields,
-                        max_part_size=max_part_size,
-                    )
                     body = await self._body_in_one_message()
-                    if body is None:
-                        self._form = await form_parser.parse()
+                    items = None
+                    if body is not None:
+                        # Bytes in hand that cannot break a limit: no parser, no generator.
+                        items = _fields_within_limits(body, max_fields, max_part_size)
+                    if items is not None:
+                        self._form = FormData(items)
                     else:
-                        # The stream left unstarted: parsing bytes in hand needs no generator.
-                        self._form = form_parser._parse_body(body)
+                        form_parser = FormParser(
+                            self.headers,
+                            self.stream(),
+                            max_fields=max_fields,
+                            max_part_size=max_part_size,
+                        )
+                        if body is None:
+                            self._form = await form_parser.parse()
+                        else:
+                            # The stream left unstarted: bytes in hand need no generator.
+                            self._form = form_parser._parse_body(body)
                 else:
                     self._form = FormData()
             except MultiPartException as exc:
