@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import starlette._routing_resolver as resolver_module
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Host, Mount, Route, Router, WebSocketRoute
 from starlette.types import ASGIApp, Scope
 
@@ -220,6 +220,8 @@ def describe(app: ASGIApp, scope: Scope) -> str:
         return f"the app of {route!r}"
     if route is not None and app == getattr(route, "handle", None):
         return f"the handle of {route!r}"
+    if isinstance(app, Response):
+        return f"{app.status_code} to {app.headers.get('location')}"
     owner = getattr(app, "__self__", None)
     assert isinstance(owner, Router), app
     return f"{getattr(app, '__name__', app)} of the router of {unplaced(owner.routes)}"
@@ -239,10 +241,10 @@ def test_a_small_router_scans_its_items() -> None:
     # Two items (the route below the mount and its end): scanned, not looked up.
     router = Router([Mount("/a", routes=[Route("/x", endpoint)])])
     app, scope = resolve(router, http("/b"))
-    assert app == router._unmatched
+    assert app == router.not_found
     assert "root_path" not in scope
     app, scope = resolve(router, {"type": "websocket", "path": "/a/x", "headers": []})
-    assert app == router.routes[0].app._unmatched  # type: ignore[attr-defined]
+    assert app == router.routes[0].app.not_found  # type: ignore[attr-defined]
     assert scope["root_path"] == "/a"
     assert router._resolver.items is not router.routes  # flattened
 

@@ -188,7 +188,7 @@ class Resolver:
         while True:
             route, static = resolver.first_match(scope)
             if route is None:
-                return resolver.router._unmatched
+                return resolver.router._unmatched_app(scope)
             if type(route) is Route:
                 methods = route.methods
                 if not methods or scope["method"] in methods:
