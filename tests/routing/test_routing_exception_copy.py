@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from starlette._exception_handler import call_handling_exceptions
+from starlette._exception_handler import ResponseTracker, call_handling_exceptions
 from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
@@ -120,8 +120,13 @@ HANDLERS: dict[str, Any] = {
 }
 
 
-async def outcome(app: ASGIApp, handlers: Any) -> tuple[list[Message], str | None, bool]:
-    """What `app` sent, what it raised, and whether every request seen was the same one."""
+async def outcome(
+    app: ASGIApp, handlers: Any, tracked: bool = False
+) -> tuple[list[Message], str | None, bool]:
+    """What `app` sent, what it raised, and whether every request seen was the same one.
+
+    `tracked`: `send` is already the shared ResponseTracker, as below ServerErrorMiddleware.
+    """
     seen.clear()
     scope: Scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
     if handlers is not None:
@@ -136,19 +141,20 @@ async def outcome(app: ASGIApp, handlers: Any) -> tuple[list[Message], str | Non
 
     raised = None
     try:
-        await app(scope, receive, send)
+        await app(scope, receive, ResponseTracker(send) if tracked else send)
     except Exception as exc:
         raised = f"{type(exc).__name__}: {exc}"
     return sent, raised, all(request is seen[0] for request in seen)
 
 
+@pytest.mark.parametrize("tracked", [False, True])
 @pytest.mark.parametrize("endpoint", [ok, http_error, teapot, unhandled, started, nested])
 @pytest.mark.parametrize("handlers", list(HANDLERS))
 async def test_the_inlined_copy_answers_as_call_handling_exceptions(
-    endpoint: Endpoint, handlers: str
+    endpoint: Endpoint, handlers: str, tracked: bool
 ) -> None:
-    expected = await outcome(reference(endpoint), HANDLERS[handlers])
-    assert await outcome(request_response(endpoint), HANDLERS[handlers]) == expected
+    expected = await outcome(reference(endpoint), HANDLERS[handlers], tracked)
+    assert await outcome(request_response(endpoint), HANDLERS[handlers], tracked) == expected
     assert expected[2]  # the handler got the endpoint's request
 
 
