@@ -23,7 +23,7 @@ help:
 	@echo "make typecheck     mypy --strict over every distribution and the tests"
 	@echo "make build         wheels and sdists of every distribution into dist/"
 	@echo "make test-matrix   the test suite on every CPython 3.10-3.13 found on this machine"
-	@echo "make bench         in-process benchmarks against upstream Starlette 0.47.3, Falcon, BlackSheep"
+	@echo "make bench         in-process benchmarks against upstream Starlette 1.10.0, Falcon, BlackSheep"
 	@echo "make bench-server  uvicorn and granian under wrk, ours against upstream (loopback only)"
 	@echo "make docs          build the documentation site (mkdocs --strict); docs-serve serves it"
 	@echo "make fuzz          run each fuzz target for a fixed number of executions"

@@ -1,7 +1,8 @@
 """`make bench`: run the scenarios under this workspace and under upstream Starlette, A/B.
 
-Upstream `starlette==0.47.3` is installed into `benchmarks/.venv-upstream`, never into the
-workspace environment (both write the `starlette` package). Two long-lived workers, one per side,
+Upstream Starlette (`--upstream`, by default 1.10.0: the API level `starlette.__version__` names)
+is installed into `benchmarks/.venv-upstream-<version>`, never into the workspace environment
+(both write the `starlette` package). Two long-lived workers, one per side,
 run `scenarios.py --worker`; each builds every scenario once. Scenarios are measured one after
 another. The batch size is calibrated once per scenario, the same number of operations for both
 sides: about `--batch-ms` of work on the slower side, at least a twentieth of that on the faster.
@@ -39,9 +40,9 @@ from typing import IO, Any
 from peer_requests import PEER_SCENARIOS
 
 HERE = Path(__file__).resolve().parent
-UPSTREAM_VENV = HERE / ".venv-upstream"
+# The Starlette release the family's API level names; `--upstream 0.47.3` measures the 0.x line.
+UPSTREAM_VERSION = "1.10.0"
 UPSTREAM_REQUIREMENTS = [
-    "starlette==0.47.3",
     "python-multipart",
     "jinja2",
     "itsdangerous",
@@ -88,8 +89,9 @@ def ensure_venv(venv: Path, requirements: list[str]) -> Path:
     return python
 
 
-def ensure_upstream() -> Path:
-    return ensure_venv(UPSTREAM_VENV, UPSTREAM_REQUIREMENTS)
+def ensure_upstream(version: str) -> Path:
+    venv = HERE / f".venv-upstream-{version}"
+    return ensure_venv(venv, [f"starlette=={version}", *UPSTREAM_REQUIREMENTS])
 
 
 class Worker:
@@ -258,6 +260,11 @@ def parse_options() -> argparse.Namespace:
         action="store_true",
         help="measure against upstream only, not Falcon/BlackSheep",
     )
+    parser.add_argument(
+        "--upstream",
+        default=UPSTREAM_VERSION,
+        help=f"the upstream Starlette release to measure against ({UPSTREAM_VERSION})",
+    )
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     return parser.parse_args()
 
@@ -292,7 +299,7 @@ def main() -> int:
     options = parse_options()
     samples = options.samples or (QUICK_SAMPLES if options.quick else SAMPLES)
     cpu = None if options.cpu < 0 else options.cpu
-    upstream = ensure_upstream()
+    upstream = ensure_upstream(options.upstream)
     sides = {"ours": upstream if options.control else Path(sys.executable), "upstream": upstream}
     peers = (
         {}
@@ -329,6 +336,7 @@ def main() -> int:
     result = {
         "python": platform.python_version(),
         "machine": platform.machine(),
+        "upstream": options.upstream,
         "samples": samples,
         "batch_ms": options.batch_ms,
         "cpu": cpu,
@@ -338,6 +346,7 @@ def main() -> int:
         "peak_rss_kib": peak,
     }
     options.output.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nupstream: starlette {options.upstream}", end="")
     print_table(rows, peak)
     print(f"\nresults written to {options.output}")
     return 0

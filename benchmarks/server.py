@@ -3,7 +3,8 @@
 `server_app.py` (hello and the demo's JSON endpoint, behind the demo's middleware) is served by
 uvicorn (httptools parser) and by granian (ASGI interface), one worker each, on a free loopback
 port, from two virtual environments of `benchmarks/`: `.venv-server-ours` (the family's
-distributions, built from `packages/`) and `.venv-server-upstream` (upstream Starlette 0.47.3).
+distributions, built from `packages/`) and `.venv-server-upstream` (upstream Starlette 1.10.0, the
+API level the family implements).
 wrk drives each endpoint for `--duration` seconds over `--connections` connections; the server
 is pinned to one CPU and wrk to the other. Sides alternate, `--rounds` times each, and the best
 round is kept (host noise only ever slows a round down). Every run must end with 0 errors
@@ -33,7 +34,7 @@ SIDES: dict[str, list[str]] = {
         for path in sorted((ROOT / "packages").iterdir())
         if (path / "pyproject.toml").exists()
     ],
-    "upstream": ["starlette==0.47.3", "itsdangerous"],
+    "upstream": ["starlette==1.10.0", "itsdangerous"],
 }
 ENDPOINTS = {"hello": "/", "json": "/api/items/7?quantity=3"}
 

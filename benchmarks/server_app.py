@@ -1,8 +1,9 @@
 """What `make bench-server` serves: the demo's JSON endpoint and a hello, on Starlette's public API.
 
-The demo itself (examples/demo) uses 1.x additions (`max_body_size` on a route) that upstream
-0.47.3 lacks, so this file carries its JSON endpoint (`/api/items/{item_id:int}?quantity=`) and
-its middleware stack (TrustedHost, CORS, GZip, sessions), and runs unchanged on both sides.
+Rather than the whole demo (examples/demo, with its templates, uploads, sessions and WebSockets to
+install and configure on both sides), this file carries its JSON endpoint
+(`/api/items/{item_id:int}?quantity=`) and its middleware stack (TrustedHost, CORS, GZip,
+sessions), and runs unchanged on both sides.
 """
 
 from __future__ import annotations
