@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from starlette._exception_handler import ResponseTracker, track
 from starlette.background import BackgroundTask
 from starlette.middleware import errors
 from starlette.middleware.errors import ServerErrorMiddleware
@@ -473,3 +474,24 @@ def test_customised_blocks_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
     assert page.startswith("[ValueError: custom]<fails||\u2212|")
     assert f":{lineno}>({lineno}:        raise ValueError(&quot;custom&quot;))" in page
     assert "<raise_and_catch|collapsed|+|" in page
+
+
+@pytest.mark.anyio
+async def test_tracks_the_response_as_track_does() -> None:
+    # The middleware builds its ResponseTracker itself rather than calling `track`: it must pass
+    # on what `track` returns, an outer tracker shared, not wrapped.
+    seen: list[Send] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(send)
+
+    async def server_send(message: Message) -> None:  # pragma: no cover - nothing is sent
+        raise AssertionError("unexpected send")
+
+    outer = ResponseTracker(server_send)
+    for send in (server_send, outer):
+        await ServerErrorMiddleware(app)(http_scope(), None, send)  # type: ignore[arg-type]
+    expected = track(http_scope(), server_send)
+    assert type(seen[0]) is type(expected) is ResponseTracker
+    assert seen[0].send is expected.send is server_send
+    assert seen[1] is outer is track(http_scope(), outer)

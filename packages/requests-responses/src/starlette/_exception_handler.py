@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette._utils import is_async_callable
@@ -62,10 +62,12 @@ class ResponseTracker:
         self.send = send
         self.started = False
 
-    async def __call__(self, message: Message) -> None:
+    def __call__(self, message: Message) -> Awaitable[None]:
+        # A plain function returning the inner send's awaitable: no coroutine of its own for
+        # each message. (Only ASGI apps must be coroutine functions; nobody inspects a send.)
         if message["type"] == "http.response.start":
             self.started = True
-        await self.send(message)
+        return self.send(message)
 
 
 def track(scope: Scope, send: Send) -> Send:

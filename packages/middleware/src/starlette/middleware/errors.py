@@ -7,7 +7,7 @@ import inspect
 import traceback
 from typing import cast
 
-from starlette._exception_handler import ResponseTracker, track
+from starlette._exception_handler import ResponseTracker
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -111,7 +111,8 @@ class ServerErrorMiddleware:
             await self.app(scope, receive, send)
             return
 
-        tracker = cast(ResponseTracker, track(scope, send))  # an HTTP scope: always one
+        # What `track` answers for an HTTP scope, without calling it (nor `cast`) per request.
+        tracker = send if type(send) is ResponseTracker else ResponseTracker(send)
         try:
             await self.app(scope, receive, tracker)
         except Exception as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette._exception_handler import ResponseTracker, handle_exception, track
+from starlette._exception_handler import ResponseTracker, handle_exception
 from starlette.exceptions import HTTPException, WebSocketException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -73,8 +73,8 @@ class ExceptionMiddleware:
         )
         # call_handling_exceptions, inlined: its coroutine is one of the few frames every
         # request crosses. tests/middleware/test_middleware_exceptions_copy.py pins this copy to it.
-        if type(send) is not ResponseTracker:  # else `track` returns it: no call for that
-            send = track(scope, send)
+        if type(send) is not ResponseTracker and scope["type"] == "http":
+            send = ResponseTracker(send)  # what `track` answers, without a call for it
         try:
             await self.app(scope, receive, send)
         except Exception as exc:
