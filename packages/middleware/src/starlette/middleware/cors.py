@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Awaitable, Collection
+from typing import Any
 
-from starlette._utils import has_unsafe_header_chars
+from starlette._utils import find_header, has_unsafe_header_chars
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +23,7 @@ PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
     "Access-Control-Request-Private-Network"
 )
+_VARY_ORIGIN = (b"vary", b"Origin")
 
 
 class CORSMiddleware:
@@ -32,6 +34,9 @@ class CORSMiddleware:
     `Origin` and with a constant `*`: a shared cache must not serve a response without CORS
     headers to a CORS request. Preflights vary by all four request headers they read.
     """
+
+    # True in subclasses that override `simple_response` or `send` (see `__init_subclass__`).
+    _general_path = False
 
     def __init__(
         self,
@@ -83,22 +88,44 @@ class CORSMiddleware:
             preflight_headers["Access-Control-Allow-Credentials"] = "true"
         self.preflight_headers = preflight_headers
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass that overrides how a response is sent gets the general path, with Headers.
+        cls._general_path = (
+            cls.simple_response is not CORSMiddleware.simple_response
+            or cls.send is not CORSMiddleware.send
+        )
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        headers = Headers(scope=scope)
-        if (
-            scope["method"] == "OPTIONS"
-            and "access-control-request-method" in headers
-            and "origin" in headers
-        ):
-            response = self.preflight_response(request_headers=headers)
-            await response(scope, receive, send)
+        if scope["method"] == "OPTIONS" or self._general_path:
+            headers = Headers(scope=scope)
+            if (
+                scope["method"] == "OPTIONS"
+                and "access-control-request-method" in headers
+                and "origin" in headers
+            ):
+                response = self.preflight_response(request_headers=headers)
+                await response(scope, receive, send)
+                return
+            await self.simple_response(scope, receive, send, request_headers=headers)
             return
 
-        await self.simple_response(scope, receive, send, request_headers=headers)
+        # `simple_response` without a Headers object, a partial and a coroutine per message: the
+        # one header it reads, and a plain function for `send`, returning the awaitable of the
+        # inner one. Taken unless a subclass overrides `simple_response` or `send`.
+        # tests/middleware/test_middleware_cors_fast_path.py pins it to `simple_response`.
+        origin = find_header(scope.get("headers") or (), b"origin")
+
+        def send_with_cors_headers(message: Message) -> Awaitable[None]:
+            if message["type"] != "http.response.start":
+                return send(message)
+            return send(self._with_cors_headers(message, origin))
+
+        await self.app(scope, receive, send_with_cors_headers)
 
     def is_allowed_origin(self, origin: str) -> bool:
         """True when `origin` may make cross-origin requests."""
@@ -165,25 +192,33 @@ class CORSMiddleware:
         if message["type"] != "http.response.start":
             await send(message)
             return
-
-        raw = list(message.get("headers", ()))
         origin = request_headers.get("origin")
+        raw_origin = None if origin is None else origin.encode("latin-1")
+        await send(self._with_cors_headers(message, raw_origin))
+
+    def _with_cors_headers(self, start: Message, origin: bytes | None) -> Message:
+        """A copy of the `http.response.start` message `start` with the CORS headers added, for
+        a request whose `Origin` header is `origin` (None: none)."""
+        headers = start.get("headers", ())
+        message = {**start}
         if self.explicit_origin and not self.simple_headers:
-            for key, _ in raw:
+            for key, _ in headers:
                 if key == b"vary" or key == b"access-control-allow-origin":
                     break
             else:
                 # Neither header yet, and no others to add (the default policy): what
                 # `_add_cors_headers` does then is to append the two.
                 # tests/middleware/test_middleware_cors_fast_path.py pins them to each other.
-                if origin is not None and self.is_allowed_origin(origin):
-                    raw.append((b"access-control-allow-origin", origin.encode("latin-1")))
-                raw.append((b"vary", b"Origin"))
-                await send({**message, "headers": raw})
-                return
-        headers = MutableHeaders(raw=raw)
-        self._add_cors_headers(headers, origin)
-        await send({**message, "headers": headers.raw})
+                if origin is not None and self.is_allowed_origin(origin.decode("latin-1")):
+                    allowed = (b"access-control-allow-origin", origin)
+                    message["headers"] = [*headers, allowed, _VARY_ORIGIN]
+                else:
+                    message["headers"] = [*headers, _VARY_ORIGIN]
+                return message
+        mutable = MutableHeaders(raw=list(headers))
+        self._add_cors_headers(mutable, None if origin is None else origin.decode("latin-1"))
+        message["headers"] = mutable.raw
+        return message
 
     def _add_cors_headers(self, headers: MutableHeaders, origin: str | None) -> None:
         """Add the CORS headers of a response to a request from `origin` (None: no Origin)."""
