@@ -465,3 +465,38 @@ async def test_uncompressed_response_with_trailers_keeps_its_content_length() ->
 
     messages = await run(GZipMiddleware(app))
     assert Headers(raw=messages[0]["headers"])["content-length"] == "5"
+
+
+@pytest.mark.parametrize("chunks", [[b"x" * 100], [b"x" * 50, b"x" * 50], [b"x" * 4000]])
+@pytest.mark.anyio
+async def test_declared_short_response_is_sent_as_it_is_at_once(chunks: list[bytes]) -> None:
+    # A Content-Length below minimum_size says the response is not worth compressing: its start
+    # message goes out before the app sends its body, and nothing is changed, even when the body
+    # is streamed or (wrongly) longer than declared, as without the middleware.
+    messages: list[Message] = []
+    sent_before_body: list[bool] = []
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"text/plain"), (b"content-length", b"100")],
+    }
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send(start)
+        sent_before_body.append(len(messages) == 1)
+        for index, chunk in enumerate(chunks, start=1):
+            more_body = index < len(chunks)
+            await send({"type": "http.response.body", "body": chunk, "more_body": more_body})
+
+    scope = {"type": "http", "headers": [(b"accept-encoding", b"gzip")]}
+
+    async def receive() -> Message:  # pragma: no cover - never called
+        return {}
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    await GZipMiddleware(app, minimum_size=500)(scope, receive, send)
+    assert sent_before_body == [True]
+    assert messages[0] is start
+    assert b"".join(message["body"] for message in messages[1:]) == b"".join(chunks)

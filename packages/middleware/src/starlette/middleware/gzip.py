@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import zlib
+from collections.abc import Awaitable
 from typing import NoReturn
 
 import anyio.to_thread
@@ -42,12 +43,12 @@ _UNCOMPRESSED_STATUSES = frozenset({204, 205, 206, 304})
 
 
 @functools.lru_cache(maxsize=64)
-def _accepts_gzip(accept_encoding: str) -> bool:
+def _accepts_gzip(accept_encoding: bytes) -> bool:
     """Whether `Accept-Encoding` lists gzip with a non-zero quality (`gzip;q=0` refuses it).
 
-    Cached: clients send one of a few values, and every request asks.
+    Cached by the raw value: clients send one of a few values, and every request asks.
     """
-    for item in accept_encoding.split(","):
+    for item in accept_encoding.decode("latin-1").split(","):
         coding, *params = item.split(";")
         if coding.strip().lower() != "gzip":
             continue
@@ -102,9 +103,10 @@ def _excluded_type(content_type: str, excluded: tuple[str, ...]) -> bool:
 class GZipMiddleware:
     """Compress response bodies of at least `minimum_size` bytes when the client accepts gzip.
 
-    Responses that are already encoded, partial (`206`), or of an excluded content type are sent
-    as they are. Streaming responses are compressed chunk by chunk, each chunk flushed so the
-    client can decompress it at once.
+    Responses that are already encoded, partial (`206`), of an excluded content type, or that
+    declare a `Content-Length` below `minimum_size` (streamed or not) are sent as they are.
+    Streaming responses are compressed chunk by chunk, each chunk flushed so the client can
+    decompress it at once.
     """
 
     def __init__(
@@ -128,21 +130,67 @@ class GZipMiddleware:
             await self.app(scope, receive, send)
             return
 
-        responder: IdentityResponder
         accept_encoding = find_header(scope.get("headers") or (), b"accept-encoding")
-        if accept_encoding is not None and _accepts_gzip(accept_encoding.decode("latin-1")):
-            responder = GZipResponder(
+        encode = accept_encoding is not None and _accepts_gzip(accept_encoding)
+        # What running a responder does, without building one for a response that it would
+        # pass through (most are short, with a Content-Length that says so): the responder is
+        # built when the start message shows that it would hold it back.
+        # tests/middleware/test_middleware_gzip_responder.py pins this to the responders.
+        responder: IdentityResponder | None = None
+
+        def send_with_compression(message: Message) -> Awaitable[None]:
+            nonlocal responder
+            if responder is not None:
+                return responder.send_with_compression(message)
+            if message["type"] == "http.response.start" and _holds(
+                message, self.minimum_size if encode else 0, self.exclude_content_types
+            ):
+                responder = self._responder(encode)
+                responder.send = send
+                return responder.send_with_compression(message)
+            return send(message)
+
+        await self.app(scope, receive, send_with_compression)
+
+    def _responder(self, encode: bool) -> IdentityResponder:
+        if encode:
+            return GZipResponder(
                 self.app,
                 self.minimum_size,
                 self.compresslevel,
                 thread_minimum_size=self.thread_minimum_size,
                 exclude_content_types=self.exclude_content_types,
             )
-        else:
-            responder = IdentityResponder(
-                self.app, self.minimum_size, exclude_content_types=self.exclude_content_types
-            )
-        await responder(scope, receive, send)
+        return IdentityResponder(
+            self.app, self.minimum_size, exclude_content_types=self.exclude_content_types
+        )
+
+
+def _holds(start: Message, minimum_length: int, excluded: tuple[str, ...]) -> bool:
+    """Whether a responder holds the `http.response.start` message `start` back until the first
+    body chunk: when the response may be encoded, as far as the start message tells.
+
+    A declared Content-Length below `minimum_length` rules encoding out: the encoding responders
+    pass it; the identity responder passes 0, since it must still see a streamed body (which
+    could have been encoded, so it adds `Vary`).
+    """
+    status = start["status"]
+    if status in _UNCOMPRESSED_STATUSES or status < 200:
+        return False
+    # One pass over the headers: an encoding or a short length rules it out, else the first
+    # content type decides.
+    content_type: bytes | None = None
+    for key, value in start.get("headers", ()):
+        if key == b"content-length":
+            if value.isdigit() and int(value) < minimum_length:
+                return False
+        elif key == b"content-type" and content_type is None:
+            content_type = value
+        elif key == b"content-encoding":
+            return False
+    if content_type is None:
+        return True
+    return not _excluded_type(content_type.decode("latin-1"), tuple(excluded))
 
 
 class IdentityResponder:
@@ -155,6 +203,9 @@ class IdentityResponder:
     content_encoding = "identity"
     # Chunks at least this big are encoded in a worker thread.
     thread_minimum_size = 131072
+    # The state of one response, read from the class until the response sets its own.
+    initial_message: Message | None = None
+    encoding = False
 
     def __init__(
         self,
@@ -167,51 +218,36 @@ class IdentityResponder:
         self.minimum_size = minimum_size
         self.exclude_content_types = _normalized(tuple(exclude_content_types))
         self.send: Send = unattached_send
-        self.initial_message: Message | None = None
-        self.encoding = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.send = send
         await self.app(scope, receive, self.send_with_compression)
 
-    async def send_with_compression(self, message: Message) -> None:
-        """Send `message`, encoding the body when the response qualifies."""
+    def send_with_compression(self, message: Message) -> Awaitable[None]:
+        """Send `message`, encoding the body when the response qualifies.
+
+        A plain function returning what to await: a message that passes through costs no
+        coroutine of its own.
+        """
         message_type = message["type"]
         if message_type == "http.response.start":
             if self._may_encode(message):
                 self.initial_message = message
-            else:
-                await self.send(message)
-        elif self.initial_message is None:
+                return _held()
+            return self.send(message)
+        if self.initial_message is None:
             # Passing through, or encoding the later chunks of a streamed body.
             if self.encoding and message_type == "http.response.body":
-                more_body = message.get("more_body", False)
-                body = await self._compress(message.get("body", b""), more_body=more_body)
-                message = {**message, "body": body}
-            await self.send(message)
-        elif message_type == "http.response.body":
-            await self._send_first_body(self.initial_message, message)
-        else:
-            # `http.response.pathsend` and other extensions: sent as they are.
-            initial_message, self.initial_message = self.initial_message, None
-            await self.send(initial_message)
-            await self.send(message)
+                return self._send_encoded(message)
+            return self.send(message)
+        if message_type == "http.response.body":
+            return self._send_first_body(self.initial_message, message)
+        # `http.response.pathsend` and other extensions: sent as they are.
+        return self._send_after_start(message)
 
     def _may_encode(self, start: Message) -> bool:
-        status = start["status"]
-        if status in _UNCOMPRESSED_STATUSES or status < 200:
-            return False
-        # One pass over the headers: an encoding rules it out, else the first content type.
-        content_type: bytes | None = None
-        for key, value in start.get("headers", ()):
-            if key == b"content-encoding":
-                return False
-            if key == b"content-type" and content_type is None:
-                content_type = value
-        if content_type is None:
-            return True
-        excluded = tuple(self.exclude_content_types)
-        return not _excluded_type(content_type.decode("latin-1"), excluded)
+        minimum_length = 0 if self.content_encoding == "identity" else self.minimum_size
+        return _holds(start, minimum_length, self.exclude_content_types)
 
     async def _send_first_body(self, start: Message, message: Message) -> None:
         self.initial_message = None
@@ -238,6 +274,17 @@ class IdentityResponder:
         await self.send({**start, "headers": headers.raw})
         await self.send(message)
 
+    async def _send_encoded(self, message: Message) -> None:
+        more_body = message.get("more_body", False)
+        body = await self._compress(message.get("body", b""), more_body=more_body)
+        await self.send({**message, "body": body})
+
+    async def _send_after_start(self, message: Message) -> None:
+        initial_message, self.initial_message = self.initial_message, None
+        assert initial_message is not None  # what `send_with_compression` checked
+        await self.send(initial_message)
+        await self.send(message)
+
     async def _compress(self, body: bytes, *, more_body: bool) -> bytes:
         if len(body) >= self.thread_minimum_size:
             # Compressing a big chunk takes long enough to stall the event loop.
@@ -254,6 +301,7 @@ class GZipResponder(IdentityResponder):
     """Compresses the response with gzip."""
 
     content_encoding = "gzip"
+    _compressor: zlib._Compress | None = None
 
     def __init__(
         self,
@@ -267,7 +315,6 @@ class GZipResponder(IdentityResponder):
         super().__init__(app, minimum_size, exclude_content_types=exclude_content_types)
         self.compresslevel = compresslevel
         self.thread_minimum_size = thread_minimum_size
-        self._compressor: zlib._Compress | None = None
 
     @property
     def compressor(self) -> zlib._Compress:
@@ -289,3 +336,7 @@ class GZipResponder(IdentityResponder):
 async def unattached_send(message: Message) -> NoReturn:
     """The `send` of a responder that has not been called yet."""
     raise RuntimeError("send awaitable not set")
+
+
+async def _held() -> None:
+    """What sending `http.response.start` awaits while the responder holds it back."""
