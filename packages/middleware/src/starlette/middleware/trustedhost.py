@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starlette._utils import is_ipv6_address, parse_host, request_host
+from starlette._utils import find_header, is_ipv6_address, parse_host, request_host
 from starlette.datastructures import URL
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -12,6 +12,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 __all__ = ["TrustedHostMiddleware"]
 
 ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
+
+# At most this many allowed Host values are remembered per middleware.
+_KNOWN_VALUES = 64
 
 
 def _normalize_pattern(pattern: str) -> str:
@@ -51,6 +54,9 @@ class TrustedHostMiddleware:
         self.www_redirect = www_redirect
         self._exact = {_normalize_pattern(p) for p in self.allowed_hosts if not p.startswith("*")}
         self._suffixes = tuple(p[1:].lower() for p in self.allowed_hosts if p.startswith("*."))
+        # Host header values, as sent, already found allowed: a site sees few, and each request
+        # asks. Bounded: once full, further values are parsed each time.
+        self._allowed_values: set[bytes] = set()
 
     def _is_allowed(self, host: str) -> bool:
         return host in self._exact or host.endswith(self._suffixes)
@@ -60,11 +66,21 @@ class TrustedHostMiddleware:
             await self.app(scope, receive, send)
             return
 
+        # A value allowed before is allowed again: the answer depends on the value alone.
+        # tests/middleware/test_middleware_trustedhost_known.py pins this to the parser's answer.
+        value = find_header(scope.get("headers") or (), b"host")
+        if value in self._allowed_values:
+            await self.app(scope, receive, send)
+            return
+
         # One parser decides: a malformed Host ("a@evil.com", "host:99999", "[::1]x") has no host
         # and is refused like an unlisted one.
         found = request_host(scope)
         host = "" if found is None else found[1]
         if host and self._is_allowed(host):
+            if len(self._allowed_values) < _KNOWN_VALUES:
+                assert value is not None  # the value that `request_host` parsed
+                self._allowed_values.add(value)
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
             await self._reject_websocket(scope, receive, send)
