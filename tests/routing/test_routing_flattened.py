@@ -269,10 +269,21 @@ def test_a_route_whose_regex_is_not_its_path_keeps_its_mount() -> None:
 
 def test_names_are_found_through_the_routes_not_the_items() -> None:
     router = api()
-    resolve(router, http("/api/v1/users/42"))
+    resolve(router, http("/api/v1/users/42"))  # scans the items
+    resolve(router, http("/api/v1/users/42"))  # files them
     index = router._resolver.item_index
     assert index is not None
     assert index is not router._resolver.route_index()
     # Items carry no names: were it asked, the item index would offer every item.
     assert [item for _, item in index.for_name("user")] == router._resolver.items
     assert router.url_path_for("user", user_id=3) == "/api/v1/users/3"
+
+
+def test_the_first_lookup_scans_and_the_next_one_files() -> None:
+    router = api()
+    resolve(router, http("/api/v1/users/42"))
+    assert router._resolver.items is not None
+    assert router._resolver.item_index is None
+    _, scope = resolve(router, http("/api/v1/users/43"))
+    assert router._resolver.item_index is not None
+    assert scope["path_params"] == {"user_id": 43}

@@ -387,3 +387,25 @@ async def test_a_copied_router_resolves_its_own_routes() -> None:
     # calling the copy itself still serves the original's routes (upstream does the same).
     assert clone.middleware_stack == router.app
     assert await label_of(clone, http_scope("/a")) == "original"
+
+
+@pytest.mark.parametrize(
+    ("path", "root_path"), [("/a", ""), ("/m/b", ""), ("/m/b", "/r"), ("/m/n/c", "")]
+)
+def test_a_cache_hit_writes_the_scope_a_resolution_writes(path: str, root_path: str) -> None:
+    inner = Router([Route("/c", Label("c"))])
+    router = Router(
+        [
+            Route("/a", Label("a")),
+            Mount("/m", routes=[Route("/b", Label("b")), Mount("/n", app=inner)]),
+        ]
+    )
+    resolved = http_scope(path, root_path=root_path)
+    app = router._resolver.find(resolved)
+    assert router._resolver.cache is not None
+    assert resolved["path"] in router._resolver.cache
+    hit = http_scope(path, root_path=root_path)
+    assert router._resolver.find(hit) is app
+    assert hit == resolved
+    assert list(hit) == list(resolved)  # the same keys, written in the same order
+    assert hit["path_params"] is not resolved["path_params"]  # each request its own

@@ -100,9 +100,10 @@ class RouteList(list[_R]):
 PathKey = tuple[str, str] | None
 
 # The prefixes, as a tree of their "/"-separated segments: a node maps the next segment to the
-# bucket of the prefix that ends there (or None) and the node of the longer prefixes. A path's
-# segments, split once, walk it with one dict lookup each: no slice per "/" to hash.
-_Node = dict[str, "tuple[_Bucket[_R] | None, _Node[_R]]"]
+# bucket of the prefix that ends there (or None) and the node of the longer prefixes (None when
+# there are none). A path's segments, split once, walk it with one dict lookup each: no slice
+# per "/" to hash.
+_Node = dict[str, "tuple[_Bucket[_R] | None, _Node[_R] | None]"]
 
 
 # A bucket of the index: one entry alone (most keys name one route), or a list of several.
@@ -177,14 +178,25 @@ class RouteIndex(Generic[_R]):
 
     def _plant(self, prefix: str, bucket: _Bucket[_R]) -> None:
         """Put `prefix` (which ends with "/") in the tree, with its bucket."""
-        segments = prefix.split("/")[:-1]  # "/a/b/" -> ["", "a", "b"]
-        self.deepest_prefix = max(self.deepest_prefix, len(segments))
+        segments = prefix.split("/")
+        segments.pop()  # "/a/b/" -> ["", "a", "b"]
+        if len(segments) > self.deepest_prefix:
+            self.deepest_prefix = len(segments)
+        last = segments.pop()
         node = self.tree
-        for depth, segment in enumerate(segments):
-            last = depth == len(segments) - 1
-            held, children = node.get(segment, (None, {}))
-            node[segment] = (bucket if last else held, children)
+        for segment in segments:
+            step = node.get(segment)
+            if step is None:
+                children: _Node[_R] = {}
+                node[segment] = (None, children)
+            elif step[1] is None:
+                children = {}
+                node[segment] = (step[0], children)
+            else:
+                children = step[1]
             node = children
+        step = node.get(last)
+        node[last] = (bucket, None if step is None else step[1])
 
     def _file_names(self) -> None:
         named, unnamed = self.named, self.unnamed
@@ -221,9 +233,12 @@ class RouteIndex(Generic[_R]):
                 step = node.get(part)
                 if step is None:
                     break
-                hit, node = step
+                hit, children = step
                 if hit is not None:
                     found.append(hit)
+                if children is None:
+                    break
+                node = children
         if self.always:
             found.append(self.always)
         return _merge(found) if found else []

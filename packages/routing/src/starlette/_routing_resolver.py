@@ -65,11 +65,11 @@ CACHE_SIZE = 4096
 
 
 class Resolved(NamedTuple):
-    """How a path resolved: the route reached, and what routing wrote into the scope."""
+    """How a path resolved: the route reached, below which mounts' root path if any."""
 
     root_path: str
     route: Route
-    writes: tuple[tuple[str, Any], ...]
+    mounted_root_path: str | None  # the scope's root path below the mounts crossed
 
 
 @final
@@ -138,7 +138,10 @@ class Resolver:
         self._check_token()
         items = self.items
         if items is None:
+            # The first lookup after a change scans: filing a hundred routes costs more than
+            # scanning them once, and many routers answer a single request (a test's app).
             items = self.items = _flatten(self.router._routes)
+            return enumerate(items)
         if len(items) <= self.router._scan_limit:
             return enumerate(items)
         index = self.item_index
@@ -170,9 +173,17 @@ class Resolver:
                     route = entry.route
                     methods = route.methods
                     if not methods or scope["method"] in methods:
-                        for key, value in entry.writes:
-                            scope[key] = value
-                        scope["path_params"] = {}
+                        # What resolving writes, in the same order (a fresh `path_params`).
+                        mounted_root_path = entry.mounted_root_path
+                        if mounted_root_path is None:
+                            scope["endpoint"] = route.endpoint
+                            scope["path_params"] = {}
+                        else:
+                            scope["path_params"] = {}
+                            scope["app_root_path"] = entry.root_path
+                            scope["root_path"] = mounted_root_path
+                            scope["endpoint"] = route.endpoint
+                        scope["route"] = route
                         return route.app
         return self.resolve(scope, cacheable)
 
@@ -214,10 +225,7 @@ class Resolver:
             cache = self.cache = {}
         if len(cache) >= CACHE_SIZE:
             return
-        writes: tuple[tuple[str, Any], ...] = (("endpoint", scope["endpoint"]), ("route", route))
-        if crossed:
-            writes += (("app_root_path", root_path), ("root_path", scope["root_path"]))
-        cache[scope["path"]] = Resolved(root_path, route, writes)
+        cache[scope["path"]] = Resolved(root_path, route, scope["root_path"] if crossed else None)
 
     def first_match(self, scope: Scope) -> tuple[BaseRoute | None, bool]:
         """The first full match, else the first partial one, with `scope` updated; or None.
@@ -264,8 +272,6 @@ class Resolver:
                 scope["route"] = route
                 return route, static
             if type(route) is _Below:
-                if type(route.route) is not Route:
-                    static = False  # as crossing level by level: only a Route's answer caches
                 below = _below(route, scope, path)
                 if below is None:
                     continue
@@ -363,7 +369,7 @@ def _flatten(routes: list[BaseRoute]) -> list[BaseRoute] | list[_Item]:
     items: list[_Item] = []
     flattened = False
     for route in routes:
-        block = _flat_block(route, "", (), set())
+        block = _flat_block(route, "", (), set()) if type(route) is Mount else None
         if block is None:
             items.append(route)
         else:
