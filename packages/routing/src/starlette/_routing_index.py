@@ -10,12 +10,10 @@ first lookup: a route object mutated afterwards (its `path`, `name` or regex) is
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from operator import itemgetter
 from typing import Any, Generic, SupportsIndex, TypeVar
 
 _R = TypeVar("_R")
 _Entry = tuple[int, _R]
-_by_position = itemgetter(0)
 
 
 class Changes:
@@ -131,7 +129,8 @@ def _merge(found: list[_Bucket[_R]]) -> list[_Entry[_R]]:
             merged += bucket
         else:
             merged.append(bucket)  # type: ignore[arg-type]
-    merged.sort(key=_by_position)
+    # Each route is filed once, so positions differ: tuples compare by position alone.
+    merged.sort()
     return merged
 
 

@@ -284,11 +284,9 @@ class Resolver:
                     continue
                 if params:
                     static = False
-                _cross(scope, route.mounts[-1], path, below_path)
-                outer = scope["path_params"]
-                scope["path_params"] = {**outer, **params} if outer else params
-                scope["endpoint"] = found.endpoint
-                scope["route"] = found
+                outer = scope.get("path_params")
+                params = {**outer, **params} if outer else params
+                _cross(scope, path, below_path, params, found.endpoint, found)
                 return found, static
             if type(route) is _MountEnd:
                 # Under the mount, answered by none of the routes below it: its router's.
@@ -297,8 +295,10 @@ class Resolver:
                 remaining_path = _remainder(route.prefix, path)
                 if remaining_path is None:
                     continue
-                _cross(scope, route.mount, path, remaining_path)
-                return route.mount, static
+                mount = route.mount
+                params = dict(scope.get("path_params", {}))
+                _cross(scope, path, remaining_path, params, mount.app, mount)
+                return mount, static
             if type(route) is Mount and route._path_only and scope["type"] in _MOUNTED_TYPES:
                 # Mount.matches for a mount without parameters of its own, inlined as Route's
                 # is above: every request crossing a mount runs it.
@@ -306,7 +306,8 @@ class Resolver:
                 remaining_path = _path_only_remainder(route, path)
                 if remaining_path is None:
                     continue
-                _cross(scope, route, path, remaining_path)
+                params = dict(scope.get("path_params", {}))
+                _cross(scope, path, remaining_path, params, route.app, route)
                 return route, static
             matched, child_scope = route.matches(scope)
             if type(route) is not Mount:
@@ -324,15 +325,22 @@ class Resolver:
         return partial, False
 
 
-def _cross(scope: Scope, mount: Mount, path: str, remaining_path: str) -> None:
-    """Update `scope` as crossing plain mounts does, down to `mount` (the innermost):
-    `Mount.matches`' child scope, for the route path `path` below which `remaining_path` is."""
+def _cross(
+    scope: Scope,
+    path: str,
+    remaining_path: str,
+    path_params: dict[str, Any],
+    endpoint: Any,
+    route: BaseRoute,
+) -> None:
+    """Update `scope` as crossing plain mounts does (the route path `path`, below which
+    `remaining_path` is), then reaching `route`: `Mount.matches`' child scope, in its order."""
     root_path = scope.get("root_path", "")
-    scope["path_params"] = dict(scope.get("path_params", {}))
+    scope["path_params"] = path_params
     scope["app_root_path"] = scope.get("app_root_path", root_path)
     scope["root_path"] = root_path + path[: len(path) - len(remaining_path)]
-    scope["endpoint"] = mount.app
-    scope["route"] = mount
+    scope["endpoint"] = endpoint
+    scope["route"] = route
 
 
 def _remainder(prefix: str, path: str) -> str | None:
