@@ -11,16 +11,19 @@ import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeGuard, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeGuard, TypeVar
 
 import anyio
-import anyio.abc
 
 from starlette.exceptions import StarletteDeprecationWarning
 from starlette.types import Scope
 
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup
+
+if TYPE_CHECKING:
+    # For an annotation only: importing anyio.abc costs about a millisecond at start-up.
+    import anyio.abc
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
