@@ -25,7 +25,7 @@ help:
 	@echo "make test-matrix   the test suite on every CPython 3.10-3.13 found on this machine"
 	@echo "make bench         in-process benchmarks against upstream Starlette 1.10.0, Falcon, BlackSheep"
 	@echo "make bench-server  uvicorn and granian under wrk, ours against upstream (loopback only)"
-	@echo "make docs          build the documentation site (mkdocs --strict); docs-serve serves it"
+	@echo "make docs          build the documentation site (mkdocs --strict, in make test); docs-serve serves it"
 	@echo "make fuzz          run each fuzz target for a fixed number of executions"
 	@echo "make load          load and fault runs of the demo under uvicorn (see benchmarks/LOAD.md)"
 
@@ -38,7 +38,7 @@ install: uv
 run: install
 	$(VPY) examples/serve.py
 
-test: install chromium test-unit test-isolation test-testclient-httpx test-ecosystem-oldest
+test: install chromium test-unit test-isolation test-testclient-httpx test-ecosystem-oldest docs
 
 # The browser tests drive Debian's Chromium; browsers are never downloaded at run time.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
