@@ -11,6 +11,7 @@ A healthy import pays nothing for it.
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import importlib.metadata
 import sys
@@ -34,7 +35,7 @@ FAMILY = (
 )
 
 _RECOVER = """\
-To recover, remove upstream's distribution and rewrite the family's files:
+To recover, remove upstream's distribution (if installed) and rewrite the family's files:
     pip uninstall -y starlette
     pip install {members}
 To keep it out: with uv, add to pyproject.toml
@@ -50,19 +51,24 @@ def _name(dist: importlib.metadata.Distribution) -> str:
 
 
 def _changed_files(dist: importlib.metadata.Distribution) -> list[str]:
-    """The files of `dist` under `starlette/` that differ from its RECORD (or are gone)."""
+    """The files of `dist` under `starlette/` that differ from its RECORD (or are gone).
+
+    RECORD is read as it is: from Python 3.12 on, `dist.files` leaves out the files that are
+    gone, which are what this looks for.
+    """
     changed = []
-    for file in dist.files or ():
-        if file.parts[0] != "starlette" or file.hash is None:
+    for name, hash_text, *_ in csv.reader((dist.read_text("RECORD") or "").splitlines()):
+        if not name.startswith("starlette/") or "=" not in hash_text:
             continue
-        path = Path(str(dist.locate_file(file)))
+        mode, _, value = hash_text.partition("=")
+        path = Path(str(dist.locate_file(name)))
         try:
-            digest = hashlib.new(file.hash.mode, path.read_bytes()).digest()
+            digest = hashlib.new(mode, path.read_bytes()).digest()
         except FileNotFoundError:
-            changed.append(f"{file} (missing)")
+            changed.append(f"{name} (missing)")
             continue
-        if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != file.hash.value:
-            changed.append(str(file))
+        if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != value:
+            changed.append(name)
     return changed
 
 
