@@ -113,8 +113,7 @@ def test_fields_within_limits_are_the_streamed_fields(body: bytes, options: dict
 def test_whole_body_without_hooks_parses_as_the_stream(
     body: bytes, options: dict[str, int]
 ) -> None:
-    # A FormParser as `request.form()` makes one: no subclass hook, so the one-pass path when
-    # it applies, pair by pair else.
+    # A FormParser as `request.form()` makes one (no subclass hook), for any body.
     whole = FormParser(HEADERS, once(b"unused"), **options)
     stream = FormParser(HEADERS, once(body), **options)
     expected = result(lambda: anyio.run(stream.parse))

@@ -226,17 +226,13 @@ class FormParser:
         """The fields of a whole body in hand: what `parse` returns for a stream of `body`.
 
         Every pair is complete, the last one too: none is buffered (a stream ends with `b""`,
-        which adds nothing). Pinned to `parse` by
+        which adds nothing). `request.form()` calls it for a body that `_fields_within_limits`
+        could not take. Pinned to `parse` by
         tests/requests_responses/test_requests_responses_form_whole_body.py.
         """
-        items = None
-        if type(self).on_field_start is FormParser.on_field_start:  # else a hook sees each pair
-            items = _fields_within_limits(body, self.max_fields, self.max_part_size)
-        if items is None:
-            self._add_pairs(body.split(b"&"), b"%" not in body and b"+" not in body)
-            self.messages.clear()
-            items = self._items
-        return FormData(items)
+        self._add_pairs(body.split(b"&"), b"%" not in body and b"+" not in body)
+        self.messages.clear()
+        return FormData(self._items)
 
 
 def _fields_within_limits(
@@ -250,7 +246,7 @@ def _fields_within_limits(
     nothing is checked per pair. The body must be valid UTF-8: then it decodes once, `&` and
     `=` split the text where they split the bytes, and only a name or value with a `%` or `+`
     needs unquoting, from its UTF-8 bytes, which are its bytes in the body. What
-    `FormParser._parse_body` (so `FormParser.parse`) gives, pinned by
+    `FormParser.parse` gives (`request.form()` tries this first), pinned by
     tests/requests_responses/test_requests_responses_form_whole_body.py.
     """
     if len(body) > max_part_size:
