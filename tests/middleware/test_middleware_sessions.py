@@ -409,6 +409,9 @@ def test_set_cookie_text_is_upstreams(
     test_client_factory: Any, options: dict[str, Any], name: str, attributes: str, cleared: str
 ) -> None:
     app = SessionMiddleware(session_app, secret_key="example", **options)
+    # One clock for signing and checking: with `max_age=0` a cookie is valid only within the
+    # second it was signed in, and the two requests may straddle a second.
+    app.signer.get_timestamp = lambda: 1_700_000_000  # type: ignore[method-assign]
     response = test_client_factory(app).post("/", json={"a": 1})
     cookie_name, _, rest = response.headers["set-cookie"].partition("=")
     value, _, tail = rest.partition(";")
