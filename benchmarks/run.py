@@ -265,6 +265,11 @@ def parse_options() -> argparse.Namespace:
         default=UPSTREAM_VERSION,
         help=f"the upstream Starlette release to measure against ({UPSTREAM_VERSION})",
     )
+    parser.add_argument(
+        "--only",
+        metavar="NAMES",
+        help="comma-separated scenarios to measure (all by default; no import time then)",
+    )
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     return parser.parse_args()
 
@@ -323,7 +328,13 @@ def main() -> int:
                 raise SystemExit(f"{side} built {workers[side].scenarios}, not {PEER_SCENARIOS}")
         check_answers(workers, list(PEER_SCENARIOS))
         rows = []
-        for name in workers["ours"].scenarios:
+        names = workers["ours"].scenarios
+        if options.only:
+            wanted = options.only.split(",")
+            if unknown := set(wanted) - set(names):
+                raise SystemExit(f"no such scenario: {', '.join(sorted(unknown))}")
+            names = [name for name in names if name in wanted]
+        for name in names:
             runs = {side: w for side, w in workers.items() if name in w.scenarios}
             rows.append(compare(runs, name, samples, options.batch_ms))
             print(f"{name}: {rows[-1]['ratio']:.2f}x", file=sys.stderr)
@@ -331,7 +342,8 @@ def main() -> int:
     finally:
         for worker in workers.values():
             worker.close()
-    rows.append(compare_imports(sides, QUICK_IMPORTS if options.quick else IMPORTS))
+    if not options.only:
+        rows.append(compare_imports(sides, QUICK_IMPORTS if options.quick else IMPORTS))
 
     result = {
         "python": platform.python_version(),

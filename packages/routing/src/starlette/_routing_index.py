@@ -98,10 +98,10 @@ class RouteList(list[_R]):
 PathKey = tuple[str, str] | None
 
 # The prefixes, as a tree of their "/"-separated segments: a node maps the next segment to the
-# bucket of the prefix that ends there (or None) and the node of the longer prefixes (None when
-# there are none). A path's segments, split once, walk it with one dict lookup each: no slice
-# per "/" to hash.
-_Node = dict[str, "tuple[_Bucket[_R] | None, _Node[_R] | None]"]
+# bucket of the prefix that ends there (or None), the node of the longer prefixes (None when
+# there are none) and, once every path is filed, the candidates of a path whose walk ends there.
+# A path's segments, split once, walk it with one dict lookup each: no slice per "/" to hash.
+_Node = dict[str, "tuple[_Bucket[_R] | None, _Node[_R] | None, list[_Entry[_R]]]"]
 
 
 # A bucket of the index: one entry alone (most keys name one route), or a list of several.
@@ -120,6 +120,8 @@ def _file(table: dict[str, _Bucket[_R]], key: str, entry: _Entry[_R]) -> None:
 
 def _merge(found: list[_Bucket[_R]]) -> list[_Entry[_R]]:
     """The entries of several buckets, back in route order."""
+    if not found:
+        return []
     if len(found) == 1:
         bucket = found[0]
         return bucket if type(bucket) is list else [bucket]  # type: ignore[list-item]
@@ -151,6 +153,8 @@ class RouteIndex(Generic[_R]):
         self._path_key = path_key
         self._name_key = name_key
         self.exact: dict[str, _Bucket[_R]] = {}
+        # Exact path -> every candidate of that path (its bucket, its prefixes', `always`).
+        self.exact_candidates: dict[str, list[_Entry[_R]]] = {}
         self.tree: _Node[_R] = {}
         self.always: list[_Entry[_R]] = []
         self.named: dict[str, _Bucket[_R]] = {}
@@ -173,7 +177,22 @@ class RouteIndex(Generic[_R]):
             _file(exact if kind == "exact" else prefixed, text, entry)
         for prefix, bucket in prefixed.items():
             self._plant(prefix, bucket)
+        # What `for_path` answers, merged now rather than per request: the candidates of a path
+        # whose walk ends at a node are those of the prefixes down to it and `always`; those of
+        # an exact path are known whole.
+        self._gather(self.tree, always)
+        for path in exact:
+            self.exact_candidates[path] = _merge(self._buckets(path))
         self._paths_filed = True
+
+    def _gather(self, node: _Node[_R], above: list[_Entry[_R]]) -> None:
+        """Give each node of `node` its candidates: `above` (those of the prefixes above it, with
+        `always`) and its own bucket's, in route order."""
+        for segment, (bucket, children, _) in node.items():
+            candidates = above if bucket is None else _merge([above, bucket])
+            node[segment] = (bucket, children, candidates)
+            if children is not None:
+                self._gather(children, candidates)
 
     def _plant(self, prefix: str, bucket: _Bucket[_R]) -> None:
         """Put `prefix` (which ends with "/") in the tree, with its bucket."""
@@ -187,15 +206,15 @@ class RouteIndex(Generic[_R]):
             step = node.get(segment)
             if step is None:
                 children: _Node[_R] = {}
-                node[segment] = (None, children)
+                node[segment] = (None, children, [])
             elif step[1] is None:
                 children = {}
-                node[segment] = (step[0], children)
+                node[segment] = (step[0], children, [])
             else:
                 children = step[1]
             node = children
         step = node.get(last)
-        node[last] = (bucket, None if step is None else step[1])
+        node[last] = (bucket, None if step is None else step[1], [])
 
     def _file_names(self) -> None:
         named, unnamed = self.named, self.unnamed
@@ -213,6 +232,30 @@ class RouteIndex(Generic[_R]):
         """The routes that may match `path` (with their positions), in route order."""
         if not self._paths_filed:
             self._file_paths()
+        # What `_merge(self._buckets(path))` answers, read from what `_file_paths` merged.
+        exact = self.exact_candidates
+        if exact:
+            if path[-1:] == "\n":  # also a candidate: the exact path without its newline
+                return _merge(self._buckets(path))
+            hit = exact.get(path)
+            if hit is not None:
+                return hit
+        candidates = self.always
+        node: _Node[_R] | None = self.tree
+        if node:
+            parts = path.split("/", self.deepest_prefix)
+            parts.pop()
+            for part in parts:
+                step = node.get(part)
+                if step is None:
+                    break
+                node, candidates = step[1], step[2]
+                if node is None:
+                    break
+        return candidates
+
+    def _buckets(self, path: str) -> list[_Bucket[_R]]:
+        """The buckets whose routes may match `path`: its exact one, its prefixes', `always`."""
         found: list[_Bucket[_R]] = []
         if self.exact:
             hit = self.exact.get(path)
@@ -232,7 +275,7 @@ class RouteIndex(Generic[_R]):
                 step = node.get(part)
                 if step is None:
                     break
-                hit, children = step
+                hit, children, _ = step
                 if hit is not None:
                     found.append(hit)
                 if children is None:
@@ -240,7 +283,7 @@ class RouteIndex(Generic[_R]):
                 node = children
         if self.always:
             found.append(self.always)
-        return _merge(found) if found else []
+        return found
 
     def for_name(self, name: str) -> list[_Entry[_R]]:
         """The routes that may build a URL for `name` ("mount:child" tries "mount" too)."""
@@ -260,4 +303,4 @@ class RouteIndex(Generic[_R]):
             colon = name.find(":", colon + 1, end)
         if self.unnamed:
             found.append(self.unnamed)
-        return _merge(found) if found else []
+        return _merge(found)

@@ -821,6 +821,11 @@ class Router:
         response = PlainTextResponse("Not Found", status_code=404)
         await response(scope, receive, send)
 
+    def _raises_404(self, app: ASGIApp) -> bool:
+        """Whether `app` is this router's `not_found` as `Router` defines it: inside an app, for
+        an HTTP request, it raises `HTTPException(404)` and does nothing else."""
+        return getattr(app, "__func__", None) is _STOCK_NOT_FOUND and app.__self__ is self  # type: ignore[attr-defined]
+
     @property
     def routes(self) -> list[BaseRoute]:
         """The routes in order. Frameworks mutate this list directly: any change re-indexes it."""
@@ -1079,6 +1084,10 @@ class Router:
 
 # The Router attributes whose assignment may change how a request resolves (see __setattr__).
 _WATCHED_ROUTER_ATTRIBUTES = frozenset({"_routes", "middleware_stack"})
+
+# `not_found` as defined here: a subclass's override, or a function patched in later, may do
+# more than raise (see `Router._raises_404`).
+_STOCK_NOT_FOUND = Router.not_found
 
 # Imported last: the resolver imports the route classes above.
 from starlette import _routing_resolver  # noqa: E402

@@ -116,14 +116,24 @@ class ServerErrorMiddleware:
         try:
             await self.app(scope, receive, tracker)
         except Exception as exc:
-            if not tracker.started:
-                response = await self._build_response(Request(scope), exc)
-                await response(scope, receive, send)
-            elif self.handler is not None and not self.debug:
-                # Once headers are out, a second response would break the protocol; the
-                # handler still sees the error (to log or report it), its response is dropped.
-                await self._call_handler(self.handler, Request(scope), exc)
+            await self._answer_escaped(exc, tracker.started, scope, receive, send)
             raise
+
+    async def _answer_escaped(
+        self, exc: Exception, started: bool, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """What `__call__` does with an exception that escaped the app, before re-raising it:
+        the 500 response, or only the handler's call once the response has `started`.
+
+        `Starlette` calls it too, when it runs this middleware's `__call__` in its own frame.
+        """
+        if not started:
+            response = await self._build_response(Request(scope), exc)
+            await response(scope, receive, send)
+        elif self.handler is not None and not self.debug:
+            # Once headers are out, a second response would break the protocol; the
+            # handler still sees the error (to log or report it), its response is dropped.
+            await self._call_handler(self.handler, Request(scope), exc)
 
     async def _build_response(self, request: Request, exc: Exception) -> Response:
         if self.debug:

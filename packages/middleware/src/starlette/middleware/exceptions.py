@@ -83,11 +83,35 @@ class ExceptionMiddleware:
     async def http_exception(self, request: Request, exc: Exception) -> Response:
         """The default `HTTPException` handler: the detail as plain text, plus its headers."""
         assert isinstance(exc, HTTPException)
-        if exc.status_code in _BODYLESS_STATUSES:
-            return Response(status_code=exc.status_code, headers=exc.headers)
-        return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+        return _http_exception_response(exc)
+
+    def _stock_response(self, exc: HTTPException) -> Response | None:
+        """The response to `exc` when this middleware's default `http_exception` is the handler
+        that would answer it (no handler of the user's for its status or class), else None.
+
+        `Starlette` sends it for the router's 404 instead of raising the exception only for
+        this middleware to catch it: raising and catching cost about a quarter of a 404.
+        """
+        if exc.status_code in self._status_handlers:
+            return None
+        handler = self._exception_handlers.get(HTTPException)
+        if getattr(handler, "__func__", None) is not _STOCK_HTTP_EXCEPTION:
+            return None
+        return _http_exception_response(exc)
 
     async def websocket_exception(self, websocket: WebSocket, exc: Exception) -> None:
         """The default `WebSocketException` handler: close with the exception's code and reason."""
         assert isinstance(exc, WebSocketException)
         await websocket.close(code=exc.code, reason=exc.reason)
+
+
+# The default handler as this module defines it: a subclass's override, or a function patched in
+# later, is not "stock" (see `_stock_response`).
+_STOCK_HTTP_EXCEPTION = ExceptionMiddleware.http_exception
+
+
+def _http_exception_response(exc: HTTPException) -> Response:
+    """What the default `HTTPException` handler answers."""
+    if exc.status_code in _BODYLESS_STATUSES:
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
