@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from starlette import applications
+from starlette._exception_handler import handle_exception
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -214,7 +215,9 @@ async def outcome(app: ASGIApp, path: str, scope_type: str = "http") -> Outcome:
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("handlers", list(HANDLERS))
 @pytest.mark.parametrize("router", list(ROUTERS))
-async def test_the_inlined_stack_answers_as_the_stack(path: str, handlers: str, router: str) -> None:
+async def test_the_inlined_stack_answers_as_the_stack(
+    path: str, handlers: str, router: str
+) -> None:
     expected = await outcome(build(Reference, handlers, router), path)
     assert await outcome(build(Starlette, handlers, router), path) == expected
 
@@ -224,7 +227,7 @@ async def test_the_inlined_stack_answers_as_the_stack_in_debug(path: str) -> Non
     def shape(result: Outcome) -> Outcome:
         # The traceback page names the frames crossed, which differ: compare all but its text
         # (and so its length).
-        sent = [
+        sent: list[Message] = [
             {**m, "body": m["body"][:24]}
             if "body" in m
             else {**m, "headers": [h for h in m.get("headers", []) if h[0] != b"content-length"]}
@@ -247,12 +250,14 @@ async def test_the_pinned_cases_cover_every_outcome() -> None:
     app = build(Starlette, "default", "stock")
     assert (await outcome(app, "/ok"))[0][1]["body"] == b"ok"
     not_found = await outcome(app, "/nowhere")
-    assert not_found[0][0]["status"] == 404 and not_found[0][1]["body"] == b"Not Found"
+    assert not_found[0][0]["status"] == 404
+    assert not_found[0][1]["body"] == b"Not Found"
     assert (await outcome(app, "/not-modified"))[0][0]["status"] == 304
     assert (await outcome(app, "/slash/"))[0][0]["status"] == 307
     assert (await outcome(app, "/post-only"))[0][0]["status"] == 405
     escaped = await outcome(app, "/unhandled")
-    assert escaped[0][0]["status"] == 500 and escaped[1] == "KeyError: 'nobody handles this'"
+    assert escaped[0][0]["status"] == 500
+    assert escaped[1] == "KeyError: 'nobody handles this'"
     late = await outcome(app, "/started-http")
     assert late[1] == "RuntimeError: Caught handled exception, but response already started."
     custom = await outcome(build(Starlette, "status 404", "stock"), "/nowhere")
@@ -298,7 +303,7 @@ def test_the_stack_runs_in_one_frame() -> None:
 
 async def test_the_stock_404_is_answered_without_raising(monkeypatch: pytest.MonkeyPatch) -> None:
     handled: list[Exception] = []
-    real = applications.handle_exception
+    real = handle_exception
 
     async def spy(exc: Exception, *args: Any) -> None:
         handled.append(exc)

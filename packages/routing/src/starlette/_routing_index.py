@@ -156,6 +156,8 @@ class RouteIndex(Generic[_R]):
         # Exact path -> every candidate of that path (its bucket, its prefixes', `always`).
         self.exact_candidates: dict[str, list[_Entry[_R]]] = {}
         self.tree: _Node[_R] = {}
+        # Prefix -> the candidates of its node: a path's longest possible prefix, tried first.
+        self.prefix_candidates: dict[str, list[_Entry[_R]]] = {}
         self.always: list[_Entry[_R]] = []
         self.named: dict[str, _Bucket[_R]] = {}
         self.unnamed: list[_Entry[_R]] = []
@@ -180,19 +182,20 @@ class RouteIndex(Generic[_R]):
         # What `for_path` answers, merged now rather than per request: the candidates of a path
         # whose walk ends at a node are those of the prefixes down to it and `always`; those of
         # an exact path are known whole.
-        self._gather(self.tree, always)
+        self._gather(self.tree, always, "")
         for path in exact:
             self.exact_candidates[path] = _merge(self._buckets(path))
         self._paths_filed = True
 
-    def _gather(self, node: _Node[_R], above: list[_Entry[_R]]) -> None:
-        """Give each node of `node` its candidates: `above` (those of the prefixes above it, with
-        `always`) and its own bucket's, in route order."""
+    def _gather(self, node: _Node[_R], above: list[_Entry[_R]], prefix: str) -> None:
+        """Give each node of `node` (the one of `prefix`) its candidates: `above` (those of the
+        prefixes above it, with `always`) and its own bucket's, in route order."""
         for segment, (bucket, children, _) in node.items():
             candidates = above if bucket is None else _merge([above, bucket])
             node[segment] = (bucket, children, candidates)
+            self.prefix_candidates[prefix + segment + "/"] = candidates
             if children is not None:
-                self._gather(children, candidates)
+                self._gather(children, candidates, prefix + segment + "/")
 
     def _plant(self, prefix: str, bucket: _Bucket[_R]) -> None:
         """Put `prefix` (which ends with "/") in the tree, with its bucket."""
@@ -244,7 +247,11 @@ class RouteIndex(Generic[_R]):
         node: _Node[_R] | None = self.tree
         if node:
             parts = path.split("/", self.deepest_prefix)
-            parts.pop()
+            # The longest prefix the path may have, first: most requests that match a route
+            # find their candidates there, in one lookup ("/api/users/" for "/api/users/42").
+            hit = self.prefix_candidates.get(path[: len(path) - len(parts.pop())])
+            if hit is not None:
+                return hit
             for part in parts:
                 step = node.get(part)
                 if step is None:

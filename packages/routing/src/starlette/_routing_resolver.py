@@ -135,7 +135,8 @@ class Resolver:
 
     def item_candidates(self, path: str) -> Iterable[tuple[int, _Item]]:
         """The items that may match the route path `path` (with their positions), in order."""
-        self._check_token()
+        if self.token != Changes.count:  # `_check_token`'s test, without its call
+            self._check_token()
         items = self.items
         if items is None:
             # The first lookup after a change scans: filing a hundred routes costs more than
@@ -363,9 +364,12 @@ def _below(item: _Below, scope: Scope, path: str) -> tuple[str, dict[str, Any]] 
             return None
     elif scope["type"] != "websocket":
         return None
-    remaining_path = _remainder(item.prefix, path)
-    if remaining_path is None:
+    # `_remainder`, inlined: every request below flattened mounts runs it.
+    prefix = item.prefix
+    end = len(prefix)
+    if not path.startswith(prefix) or path[end : end + 1] != "/":
         return None
+    remaining_path = path[end:]
     params = _match_route(route, remaining_path)
     if params is None:
         return None
