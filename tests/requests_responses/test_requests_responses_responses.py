@@ -279,6 +279,45 @@ def test_json_refuses_nan_and_infinity(value: float) -> None:
         JSONResponse({"value": value})
 
 
+def test_json_refuses_circular_content() -> None:
+    content: dict[str, Any] = {"a": []}
+    content["a"].append(content)
+    with pytest.raises(ValueError, match="Circular reference detected"):
+        JSONResponse(content)
+
+
+@pytest.mark.parametrize("bad", [object(), float("nan")])
+def test_json_encodes_content_again_after_a_failure(bad: object) -> None:
+    # The encoder is reused: a failure must not leave these containers marked as being encoded
+    # (which would report a circular reference the next time they are encoded).
+    inner: list[Any] = [1, bad]
+    content = {"inner": inner, "twice": [inner]}
+    with pytest.raises((TypeError, ValueError)):
+        JSONResponse(content)
+    inner.pop()
+    assert JSONResponse(content).body == b'{"inner":[1],"twice":[[1]]}'
+
+
+def test_json_encodes_in_threads_at_once() -> None:
+    import threading
+
+    shared = {"rows": [{"n": i} for i in range(200)]}
+    expected = JSONResponse(shared).body
+    bodies: list[bytes] = []
+    barrier = threading.Barrier(4)
+
+    def encode() -> None:
+        barrier.wait()
+        bodies.extend(JSONResponse(shared).body for _ in range(50))
+
+    threads = [threading.Thread(target=encode) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert bodies == [expected] * 200
+
+
 def test_json_status_headers_media_type_and_background() -> None:
     task = BackgroundTask(lambda: None)
     response = JSONResponse(
