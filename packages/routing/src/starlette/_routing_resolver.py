@@ -64,12 +64,20 @@ _MOUNTED_TYPES = ("http", "websocket")
 CACHE_SIZE = 4096
 
 
-class Resolved(NamedTuple):
-    """How a path resolved: the route reached, below which mounts' root path if any."""
+@final
+class Resolved:
+    """How a path resolved: the route reached, below which mounts' root path if any.
 
-    root_path: str
-    route: Route
-    mounted_root_path: str | None  # the scope's root path below the mounts crossed
+    A class with slots, not a NamedTuple: every cached request reads its fields, and a slot is
+    read for a fraction of a named field's cost.
+    """
+
+    __slots__ = ("mounted_root_path", "root_path", "route")
+
+    def __init__(self, root_path: str, route: Route, mounted_root_path: str | None) -> None:
+        self.root_path = root_path
+        self.route = route
+        self.mounted_root_path = mounted_root_path  # the scope's root path below the mounts
 
 
 @final
