@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from re import Pattern
-from typing import Any, NamedTuple, final
+from typing import Any, final
 
 from starlette._routing_index import Changes, PathKey, RouteIndex
 from starlette._utils import get_route_path
@@ -80,22 +80,33 @@ class Resolved:
         self.mounted_root_path = mounted_root_path  # the scope's root path below the mounts
 
 
+# The items are classes with slots (as `Resolved`), read by every request below a mount.
+
+
 @final
-class _Below(NamedTuple):
+class _Below:
     """An item: a route of a router mounted below this one through plain mounts."""
 
-    route: Route | WebSocketRoute
-    prefix: str  # the mounts' paths joined: what they take off the front of the path
-    mounts: tuple[Mount, ...]  # outermost first
+    __slots__ = ("mounts", "prefix", "route")
+
+    def __init__(
+        self, route: Route | WebSocketRoute, prefix: str, mounts: tuple[Mount, ...]
+    ) -> None:
+        self.route = route
+        self.prefix = prefix  # the mounts' paths joined: what they take off the front of the path
+        self.mounts = mounts  # outermost first
 
 
 @final
-class _MountEnd(NamedTuple):
+class _MountEnd:
     """An item after the routes below `mount`: a path under it that none of them answered."""
 
-    mount: Mount
-    prefix: str
-    mounts: tuple[Mount, ...]  # outermost first, `mount` last
+    __slots__ = ("mount", "mounts", "prefix")
+
+    def __init__(self, mount: Mount, prefix: str, mounts: tuple[Mount, ...]) -> None:
+        self.mount = mount
+        self.prefix = prefix
+        self.mounts = mounts  # outermost first, `mount` last
 
 
 _Item = BaseRoute | _Below | _MountEnd
