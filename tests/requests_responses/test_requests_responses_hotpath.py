@@ -464,3 +464,46 @@ async def test_request_json_answers_like_json_loads(body: bytes) -> None:
     except ValueError as exc:
         ours = (type(exc).__name__, str(exc))
     assert ours == _outcome(lambda: json.loads(body))
+
+
+class NotATracker:
+    """Sends through a tracker's own `__call__`: what `Response` did before its shortcut."""
+
+    def __init__(self, tracker: ResponseTracker) -> None:
+        self.tracker = tracker
+
+    async def __call__(self, message: Message) -> None:
+        await self.tracker(message)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("scope_type", ["http", "websocket"])
+@pytest.mark.parametrize("fails", [False, True])
+async def test_a_response_sends_through_a_tracker_as_the_tracker_would(
+    scope_type: str, fails: bool
+) -> None:
+    # `Response.__call__` notes the start on a tracker it is given and sends to what the
+    # tracker wraps: the same messages, the same `started`, as sending through the tracker.
+    async def outcome(wrap: bool) -> tuple[list[Message], bool, str | None]:
+        sent: list[Message] = []
+
+        async def server_send(message: Message) -> None:
+            sent.append(message)
+            if fails:
+                raise OSError("the client went away")
+
+        tracker = ResponseTracker(server_send)
+        send: Send = NotATracker(tracker) if wrap else tracker
+        scope: Scope = {"type": scope_type}
+        raised = None
+        try:
+            await PlainTextResponse("hi", status_code=201)(scope, None, send)  # type: ignore[arg-type]
+        except OSError as exc:
+            raised = str(exc)
+        return sent, tracker.started, raised
+
+    shortcut = await outcome(wrap=False)
+    assert shortcut == await outcome(wrap=True)
+    assert shortcut[0][0]["status"] == 201
+    # A tracker notes HTTP starts only: a WebSocket denial's messages have other types.
+    assert shortcut[1] is (scope_type == "http")

@@ -303,7 +303,7 @@ def test_json_encodes_in_threads_at_once() -> None:
 
     shared = {"rows": [{"n": i} for i in range(200)]}
     expected = JSONResponse(shared).body
-    bodies: list[bytes] = []
+    bodies: list[bytes | memoryview] = []
     barrier = threading.Barrier(4)
 
     def encode() -> None:

@@ -32,6 +32,7 @@ from urllib.parse import quote
 import anyio
 import anyio.to_thread
 
+from starlette._exception_handler import ResponseTracker
 from starlette._utils import (
     check_header_name,
     check_header_value,
@@ -251,6 +252,12 @@ class Response:
             start_type, body_type = "websocket.http.response.start", "websocket.http.response.body"
         else:
             start_type, body_type = "http.response.start", "http.response.body"
+            if type(send) is ResponseTracker:
+                # What the tracker does with these two messages (note the start, pass both
+                # on), done here: calling an instance costs three times a function call.
+                # tests/requests_responses/test_requests_responses_hotpath.py pins this.
+                send.started = True
+                send = send.send
         await send({"type": start_type, "status": self.status_code, "headers": self.raw_headers})
         await send({"type": body_type, "body": self.body})
         if self.background is not None:
