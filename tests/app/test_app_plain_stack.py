@@ -172,8 +172,27 @@ ROUTERS: dict[str, Callable[[Starlette], None]] = {
 }
 
 
-def build(cls: type[Starlette], handlers: str, router: str, debug: bool = False) -> Starlette:
-    app = cls(routes=ROUTES, exception_handlers=HANDLERS[handlers], debug=debug)
+class PassThrough:
+    """User middleware: ServerErrorMiddleware is inlined, the layers below it are called."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def build(
+    cls: type[Starlette],
+    handlers: str,
+    router: str,
+    debug: bool = False,
+    user_middleware: bool = False,
+) -> Starlette:
+    middleware = [Middleware(PassThrough)] if user_middleware else []
+    app = cls(
+        routes=ROUTES, exception_handlers=HANDLERS[handlers], debug=debug, middleware=middleware
+    )
     ROUTERS[router](app)
     return app
 
@@ -215,11 +234,13 @@ async def outcome(app: ASGIApp, path: str, scope_type: str = "http") -> Outcome:
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("handlers", list(HANDLERS))
 @pytest.mark.parametrize("router", list(ROUTERS))
+@pytest.mark.parametrize("user_middleware", [False, True])
 async def test_the_inlined_stack_answers_as_the_stack(
-    path: str, handlers: str, router: str
+    path: str, handlers: str, router: str, user_middleware: bool
 ) -> None:
-    expected = await outcome(build(Reference, handlers, router), path)
-    assert await outcome(build(Starlette, handlers, router), path) == expected
+    expected = await outcome(build(Reference, handlers, router, False, user_middleware), path)
+    got = await outcome(build(Starlette, handlers, router, False, user_middleware), path)
+    assert got == expected
 
 
 @pytest.mark.parametrize("path", ["/ok", "/unhandled", "/started-unhandled", "/nowhere"])
@@ -299,6 +320,10 @@ def test_the_stack_runs_in_one_frame() -> None:
     assert not layers & inlined
     layered = frames_crossed(build(Reference, "default", "stock"))
     assert layers <= layered
+    # With user middleware, only ServerErrorMiddleware's runs in Starlette's frame.
+    below_middleware = frames_crossed(build(Starlette, "default", "stock", user_middleware=True))
+    assert "errors.py:__call__" not in below_middleware
+    assert {"exceptions.py:__call__", "routing.py:__call__"} <= below_middleware
 
 
 async def test_the_stock_404_is_answered_without_raising(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -335,7 +360,7 @@ async def test_a_patched_layer_runs_as_patched(
     assert calls == ["/nowhere"]
 
 
-async def test_user_middleware_goes_through_the_stack() -> None:
+async def test_user_middleware_runs_below_the_inlined_error_middleware() -> None:
     seen: list[str] = []
 
     class Note:
