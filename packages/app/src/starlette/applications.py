@@ -111,7 +111,7 @@ class Starlette:
             stack = self.middleware_stack = self.build_middleware_stack()
         # The stack's layers run in this frame, their `__call__`s inlined, for an HTTP request:
         # ServerErrorMiddleware, outermost; then, without user middleware in between,
-        # ExceptionMiddleware and the router (two coroutines less: an eighth of a minimal
+        # ExceptionMiddleware and the router (two coroutines less: a tenth of a minimal
         # request). Each only while its `__call__` is the one inlined here (not a subclass's,
         # not one patched in, as Sentry patches them) and the router has no middleware of its
         # own, so what runs is what they would run.
@@ -137,7 +137,7 @@ class Starlette:
             try:
                 target = router._target(scope)
                 # The router's own 404 raises for the default handler to answer: when that
-                # handler is the one, its answer is sent without the raise (a quarter of a 404).
+                # handler is the one, its answer is sent without the raise (about 15 % of a 404).
                 if target is router.default and router._raises_404(target):
                     answer = inner._stock_response(HTTPException(404))
                 if answer is None:

@@ -264,15 +264,14 @@ class RouteIndex(Generic[_R]):
     def _buckets(self, path: str) -> list[_Bucket[_R]]:
         """The buckets whose routes may match `path`: its exact one, its prefixes', `always`."""
         found: list[_Bucket[_R]] = []
-        if self.exact:
-            hit = self.exact.get(path)
+        hit = self.exact.get(path)
+        if hit is not None:
+            found.append(hit)
+        # A path regex ends with "$", which also matches before a final newline.
+        if path.endswith("\n"):
+            hit = self.exact.get(path[:-1])
             if hit is not None:
                 found.append(hit)
-            # A path regex ends with "$", which also matches before a final newline.
-            if path.endswith("\n"):
-                hit = self.exact.get(path[:-1])
-                if hit is not None:
-                    found.append(hit)
         node = self.tree
         if node:
             # Every part but the last is followed by a "/" in the path: each is a prefix.

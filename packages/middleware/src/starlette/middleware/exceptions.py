@@ -90,7 +90,7 @@ class ExceptionMiddleware:
         that would answer it (no handler of the user's for its status or class), else None.
 
         `Starlette` sends it for the router's 404 instead of raising the exception only for
-        this middleware to catch it: raising and catching cost about a quarter of a 404.
+        this middleware to catch it: raising and catching cost about 15 % of a 404.
         """
         if exc.status_code in self._status_handlers:
             return None
