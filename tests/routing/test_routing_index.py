@@ -47,7 +47,7 @@ def http(path: str, method: str = "GET", root_path: str = "") -> Scope:
 
 
 def candidates(router: Router, scope: Scope) -> list[BaseRoute]:
-    return [route for _, route in router._candidates(scope)]
+    return list(router._candidates(scope))
 
 
 def test_candidates_are_only_routes_that_can_match() -> None:
@@ -92,6 +92,22 @@ def test_regex_dollar_matches_before_a_final_newline_like_the_scan() -> None:
     assert route.matches(http("/a\n"))[0] is Match.FULL
     assert candidates(router, http("/a\n")) == [route]
     assert candidates(router, http("/a\n\n")) == []
+
+
+def test_a_final_newline_keeps_the_candidates_in_route_order() -> None:
+    # The exact route of the path without its newline joins those of the path's prefixes.
+    routes = [
+        Route("/a/{x}", text("x")),
+        Route("/zz", text("zz")),
+        Route("/a/b", text("b")),
+        Mount("/a", routes=[]),
+        Route("/{y}", text("y")),
+        Route("/q", text("q")),
+    ]
+    router = Router(routes)
+    assert candidates(router, http("/a/b\n")) == [routes[0], routes[2], routes[3], routes[4]]
+    assert candidates(router, http("/q\n")) == [routes[4], routes[5]]
+    assert candidates(router, http("/a/c\n")) == [routes[0], routes[3], routes[4]]
 
 
 def test_root_path_is_removed_before_the_lookup(test_client_factory: TestClientFactory) -> None:

@@ -36,8 +36,8 @@ class LinearRouter(Router):
     crossed in one frame, no resolution cache.
     """
 
-    def _candidates(self, scope: Scope) -> Iterable[tuple[int, BaseRoute]]:
-        return enumerate(self.routes)
+    def _candidates(self, scope: Scope) -> Iterable[BaseRoute]:
+        return self.routes
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope.setdefault("router", self)
@@ -274,7 +274,7 @@ def linear_choice(routes: Iterable[BaseRoute], scope: Scope) -> tuple[Match, Bas
 
 def check_same_answers(ours: Router, reference: Router, scopes: list[Scope]) -> None:
     for scope in scopes:
-        candidates = [route for _, route in ours._candidates(dict(scope))]
+        candidates = list(ours._candidates(dict(scope)))
         assert linear_choice(candidates, scope) == linear_choice(ours.routes, scope)
         expected = run(reference, scope)
         # Twice: the second request may be answered from the router's resolution cache.

@@ -98,10 +98,11 @@ class RouteList(list[_R]):
 PathKey = tuple[str, str] | None
 
 # The prefixes, as a tree of their "/"-separated segments: a node maps the next segment to the
-# bucket of the prefix that ends there (or None), the node of the longer prefixes (None when
-# there are none) and, once every path is filed, the candidates of a path whose walk ends there.
-# A path's segments, split once, walk it with one dict lookup each: no slice per "/" to hash.
-_Node = dict[str, "tuple[_Bucket[_R] | None, _Node[_R] | None, list[_Entry[_R]]]"]
+# candidates of a path whose walk ends there (the routes filed under the prefixes down to it, then
+# `always`, in route order: merged once, when the paths are filed) and the node of the longer
+# prefixes (None when there are none). A path's segments, split once, walk it with one dict
+# lookup each. While the paths are filed, a node holds its own bucket (or None) instead.
+_Node = dict[str, "tuple[Any, _Node[_R] | None]"]
 
 
 # A bucket of the index: one entry alone (most keys name one route), or a list of several.
@@ -120,6 +121,7 @@ def _file(table: dict[str, _Bucket[_R]], key: str, entry: _Entry[_R]) -> None:
 
 def _merge(found: list[_Bucket[_R]]) -> list[_Entry[_R]]:
     """The entries of several buckets, back in route order."""
+    found = [bucket for bucket in found if bucket]
     if not found:
         return []
     if len(found) == 1:
@@ -152,13 +154,12 @@ class RouteIndex(Generic[_R]):
         self._routes = routes
         self._path_key = path_key
         self._name_key = name_key
-        self.exact: dict[str, _Bucket[_R]] = {}
-        # Exact path -> every candidate of that path (its bucket, its prefixes', `always`).
-        self.exact_candidates: dict[str, list[_Entry[_R]]] = {}
+        # The path half holds routes, not entries, once filed: their order is settled then.
+        # (While the paths are filed, `always` and the tree hold entries, to merge in order.)
+        self.exact: dict[str, tuple[_R, ...]] = {}  # exact path -> all its candidates
         self.tree: _Node[_R] = {}
-        # Prefix -> the candidates of its node: a path's longest possible prefix, tried first.
-        self.prefix_candidates: dict[str, list[_Entry[_R]]] = {}
-        self.always: list[_Entry[_R]] = []
+        self.always: Any = ()  # the candidates of a path no filed prefix takes
+        self._positions: dict[int, int] | None = None  # id of a route -> its position
         self.named: dict[str, _Bucket[_R]] = {}
         self.unnamed: list[_Entry[_R]] = []
         # Bounds for the walks below: a long path or name costs no more than the longest key.
@@ -167,8 +168,9 @@ class RouteIndex(Generic[_R]):
         self._paths_filed = self._names_filed = False
 
     def _file_paths(self) -> None:
-        exact, always = self.exact, self.always
+        exact: dict[str, _Bucket[_R]] = {}
         prefixed: dict[str, _Bucket[_R]] = {}
+        always: list[_Entry[_R]] = []
         path_key = self._path_key
         for entry in enumerate(self._routes):
             key = path_key(entry[1])
@@ -179,23 +181,13 @@ class RouteIndex(Generic[_R]):
             _file(exact if kind == "exact" else prefixed, text, entry)
         for prefix, bucket in prefixed.items():
             self._plant(prefix, bucket)
-        # What `for_path` answers, merged now rather than per request: the candidates of a path
-        # whose walk ends at a node are those of the prefixes down to it and `always`; those of
-        # an exact path are known whole.
-        self._gather(self.tree, always, "")
-        for path in exact:
-            self.exact_candidates[path] = _merge(self._buckets(path))
+        # What a lookup answers, merged now rather than per request: each node's candidates
+        # (see `_Node`), and each exact path's (its bucket's, then those of its walk).
+        self._gather(self.tree, always)
+        self.always = always
+        exact_entries = {path: _merge([bucket, self._walk(path)]) for path, bucket in exact.items()}
+        self._routes_only(exact_entries)
         self._paths_filed = True
-
-    def _gather(self, node: _Node[_R], above: list[_Entry[_R]], prefix: str) -> None:
-        """Give each node of `node` (the one of `prefix`) its candidates: `above` (those of the
-        prefixes above it, with `always`) and its own bucket's, in route order."""
-        for segment, (bucket, children, _) in node.items():
-            candidates = above if bucket is None else _merge([above, bucket])
-            node[segment] = (bucket, children, candidates)
-            self.prefix_candidates[prefix + segment + "/"] = candidates
-            if children is not None:
-                self._gather(children, candidates, prefix + segment + "/")
 
     def _plant(self, prefix: str, bucket: _Bucket[_R]) -> None:
         """Put `prefix` (which ends with "/") in the tree, with its bucket."""
@@ -209,15 +201,53 @@ class RouteIndex(Generic[_R]):
             step = node.get(segment)
             if step is None:
                 children: _Node[_R] = {}
-                node[segment] = (None, children, [])
+                node[segment] = (None, children)
             elif step[1] is None:
                 children = {}
-                node[segment] = (step[0], children, [])
+                node[segment] = (step[0], children)
             else:
                 children = step[1]
             node = children
         step = node.get(last)
-        node[last] = (bucket, None if step is None else step[1], [])
+        node[last] = (bucket, None if step is None else step[1])
+
+    def _gather(self, node: _Node[_R], above: list[_Entry[_R]]) -> None:
+        """Replace each bucket below `node` by the node's candidates: `above` (those of the
+        prefixes above it, with `always`), merged with its bucket. A node without a bucket
+        shares the list above it."""
+        for segment, (bucket, children) in node.items():
+            candidates = above if bucket is None else _merge([above, bucket])
+            node[segment] = (candidates, children)
+            if children is not None:
+                self._gather(children, candidates)
+
+    def _routes_only(self, exact: dict[str, list[_Entry[_R]]]) -> None:
+        """Turn the lists of candidates (the tree's, `always`, those of `exact`, which become
+        `self.exact`) from entries into tuples of routes, keeping shared lists shared.
+
+        A tuple of exactly the routes, where the entries were a list of (position, route)
+        tuples: most prefixes file one route, and its candidates cost one small tuple."""
+        # id of a list of entries -> it, and its routes (holding it keeps its id its own).
+        converted: dict[int, tuple[list[_Entry[_R]], tuple[_R, ...]]] = {}
+        lists = [self.always, *exact.values()]
+        nodes = [self.tree]
+        while nodes:  # no recursion: a nested function calling itself would be a cycle
+            for entries, children in nodes.pop().values():
+                lists.append(entries)
+                if children is not None:
+                    nodes.append(children)
+        for entries in lists:
+            if id(entries) not in converted:
+                converted[id(entries)] = (entries, tuple([route for _, route in entries]))
+        self.always = converted[id(self.always)][1]
+        self.exact = {path: converted[id(entries)][1] for path, entries in exact.items()}
+        nodes = [self.tree]
+        while nodes:
+            node = nodes.pop()
+            for segment, (entries, children) in node.items():
+                node[segment] = (converted[id(entries)][1], children)
+                if children is not None:
+                    nodes.append(children)
 
     def _file_names(self) -> None:
         named, unnamed = self.named, self.unnamed
@@ -231,48 +261,25 @@ class RouteIndex(Generic[_R]):
         self.longest_name = max(map(len, named), default=0)
         self._names_filed = True
 
-    def for_path(self, path: str) -> list[_Entry[_R]]:
-        """The routes that may match `path` (with their positions), in route order."""
+    def for_path(self, path: str) -> Sequence[_R]:
+        """The routes that may match `path`, in route order."""
         if not self._paths_filed:
             self._file_paths()
-        # What `_merge(self._buckets(path))` answers, read from what `_file_paths` merged.
-        exact = self.exact_candidates
+        exact = self.exact
         if exact:
-            if path[-1:] == "\n":  # also a candidate: the exact path without its newline
-                return _merge(self._buckets(path))
+            if path[-1:] == "\n":
+                return self._with_final_newline(path)
             hit = exact.get(path)
             if hit is not None:
                 return hit
-        candidates = self.always
-        node: _Node[_R] | None = self.tree
-        if node:
-            parts = path.split("/", self.deepest_prefix)
-            # The longest prefix the path may have, first: most requests that match a route
-            # find their candidates there, in one lookup ("/api/users/" for "/api/users/42").
-            hit = self.prefix_candidates.get(path[: len(path) - len(parts.pop())])
-            if hit is not None:
-                return hit
-            for part in parts:
-                step = node.get(part)
-                if step is None:
-                    break
-                node, candidates = step[1], step[2]
-                if node is None:
-                    break
+        candidates: Sequence[_R] = self._walk(path)
         return candidates
 
-    def _buckets(self, path: str) -> list[_Bucket[_R]]:
-        """The buckets whose routes may match `path`: its exact one, its prefixes', `always`."""
-        found: list[_Bucket[_R]] = []
-        hit = self.exact.get(path)
-        if hit is not None:
-            found.append(hit)
-        # A path regex ends with "$", which also matches before a final newline.
-        if path.endswith("\n"):
-            hit = self.exact.get(path[:-1])
-            if hit is not None:
-                found.append(hit)
-        node = self.tree
+    def _walk(self, path: str) -> Any:
+        """The candidates of the deepest node that the segments of `path` reach (`always` if
+        none): those of its prefixes. Entries while the paths are filed, then routes."""
+        candidates = self.always
+        node: _Node[_R] | None = self.tree
         if node:
             # Every part but the last is followed by a "/" in the path: each is a prefix.
             parts = path.split("/", self.deepest_prefix)
@@ -281,15 +288,25 @@ class RouteIndex(Generic[_R]):
                 step = node.get(part)
                 if step is None:
                     break
-                hit, children, _ = step
-                if hit is not None:
-                    found.append(hit)
-                if children is None:
+                candidates, node = step
+                if node is None:
                     break
-                node = children
-        if self.always:
-            found.append(self.always)
-        return found
+        return candidates
+
+    def _with_final_newline(self, path: str) -> Sequence[_R]:
+        """The candidates of a path ending with a newline: a path regex ends with "$", which
+        also matches before it, so the exact routes of the path without it are candidates too.
+        Put back in route order by the routes' positions, made on the first such path."""
+        positions = self._positions
+        if positions is None:
+            positions = self._positions = {id(route): i for i, route in enumerate(self._routes)}
+        found = {
+            id(route): route
+            for candidates in (self.exact.get(path), self.exact.get(path[:-1]), self._walk(path))
+            if candidates
+            for route in candidates
+        }
+        return [found[key] for key in sorted(found, key=positions.__getitem__)]
 
     def for_name(self, name: str) -> list[_Entry[_R]]:
         """The routes that may build a URL for `name` ("mount:child" tries "mount" too)."""

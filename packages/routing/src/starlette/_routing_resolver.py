@@ -145,15 +145,15 @@ class Resolver:
             index = self.index = RouteIndex(self.router._routes, _path_key, _name_key)
         return index
 
-    def candidates(self, scope: Scope) -> Iterable[tuple[int, BaseRoute]]:
-        """The routes that may match `scope` (with their positions), in order."""
+    def candidates(self, scope: Scope) -> Iterable[BaseRoute]:
+        """The routes that may match `scope`, in order."""
         routes = self.router._routes
         if len(routes) <= self.router._scan_limit or "path" not in scope:
-            return enumerate(routes)
+            return routes
         return self.route_index().for_path(get_route_path(scope))
 
-    def item_candidates(self, path: str) -> Iterable[tuple[int, _Item]]:
-        """The items that may match the route path `path` (with their positions), in order."""
+    def item_candidates(self, path: str) -> Iterable[_Item]:
+        """The items that may match the route path `path`, in order."""
         if self.token != Changes.count:  # `_check_token`'s test, without its call
             self._check_token()
         items = self.items
@@ -161,9 +161,9 @@ class Resolver:
             # The first lookup after a change scans: filing a hundred routes costs more than
             # scanning them once, and many routers answer a single request (a test's app).
             items = self.items = _flatten(self.router._routes)
-            return enumerate(items)
+            return items
         if len(items) <= self.router._scan_limit:
-            return enumerate(items)
+            return items
         index = self.item_index
         if index is None:
             if items is self.router._routes:  # nothing flattened: the route index serves
@@ -262,7 +262,7 @@ class Resolver:
         # With a newline in the path, a mount's regex answers in ways a joined prefix does not
         # (its `.*` takes none, its `$` takes a final one): the routes are crossed one by one.
         candidates = self.item_candidates(path) if "\n" not in path else self.candidates(scope)
-        for _, route in candidates:
+        for route in candidates:
             if type(route) is Route:
                 # Route.matches without its Match tuple and child scope, the path read once:
                 # every request runs this loop.

@@ -922,8 +922,8 @@ class Router:
         else:
             await send({"type": "lifespan.shutdown.complete"})
 
-    def _candidates(self, scope: Scope) -> Iterable[tuple[int, BaseRoute]]:
-        """The routes that may match `scope` (with their positions), in order."""
+    def _candidates(self, scope: Scope) -> Iterable[BaseRoute]:
+        """The routes that may match `scope`, in order."""
         return self._resolver.candidates(scope)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -964,7 +964,7 @@ class Router:
         # route path "", which gains a slash.
         other = path.rstrip("/") if route_path.endswith("/") else path + "/"
         redirect_scope = {**scope, "path": other}
-        for _, route in self._candidates(redirect_scope):
+        for route in self._candidates(redirect_scope):
             match, _ = route.matches(redirect_scope)
             if match is not Match.NONE:
                 # URL(scope=) encodes a leading "//" of the path: the redirect stays on this host.
