@@ -174,12 +174,16 @@ def request_host(scope: Scope) -> tuple[str, str] | None:
     `TrustedHostMiddleware` all use it, so a Host that is malformed for one is malformed for all
     (" example.org", with its space, included). ASGI header names are lower-case.
     """
-    for key, value in scope.get("headers") or ():
-        if key == b"host":
-            text = value.decode("latin-1")
-            parsed = parse_host(text)
-            return None if parsed is None else (text, parsed[0])
-    return None
+    value = find_header(scope.get("headers") or (), b"host")
+    return None if value is None else parse_host_header(value)
+
+
+def parse_host_header(value: bytes) -> tuple[str, str] | None:
+    """`request_host`'s answer for the raw Host header `value`: for a reader that has already
+    found the header (`TrustedHostMiddleware` looks it up in its cache first)."""
+    text = value.decode("latin-1")
+    parsed = parse_host(text)
+    return None if parsed is None else (text, parsed[0])
 
 
 def is_ipv6_address(address: str) -> bool:

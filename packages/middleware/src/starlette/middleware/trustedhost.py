@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starlette._utils import find_header, is_ipv6_address, parse_host, request_host
+from starlette._utils import find_header, is_ipv6_address, parse_host, parse_host_header
 from starlette.datastructures import URL
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -75,11 +75,12 @@ class TrustedHostMiddleware:
 
         # One parser decides: a malformed Host ("a@evil.com", "host:99999", "[::1]x") has no host
         # and is refused like an unlisted one.
-        found = request_host(scope)
+        # (`request_host`, from the value found above rather than by a second search.)
+        found = None if value is None else parse_host_header(value)
         host = "" if found is None else found[1]
         if host and self._is_allowed(host):
             if len(self._allowed_values) < _KNOWN_VALUES:
-                assert value is not None  # the value that `request_host` parsed
+                assert value is not None  # the value that was parsed
                 self._allowed_values.add(value)
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
