@@ -256,7 +256,7 @@ class Resolver:
         """
         static = True
         partial: BaseRoute | None = None
-        partial_scope: Scope = {}
+        partial_scope: Scope | None = None  # set with `partial`
         # A lifespan scope has no path: no Route or Mount matches it, only custom routes may.
         path: str = get_route_path(scope) if "path" in scope else ""
         # With a newline in the path, a mount's regex answers in ways a joined prefix does not
@@ -340,6 +340,7 @@ class Resolver:
             if matched is Match.PARTIAL and partial is None:
                 partial, partial_scope = route, child_scope
         if partial is not None:
+            assert partial_scope is not None
             scope.update(partial_scope)
             scope["route"] = partial
         return partial, False
@@ -383,12 +384,9 @@ def _below(item: _Below, scope: Scope, path: str) -> tuple[str, dict[str, Any]] 
             return None
     elif scope["type"] != "websocket":
         return None
-    # `_remainder`, inlined: every request below flattened mounts runs it.
-    prefix = item.prefix
-    end = len(prefix)
-    if not path.startswith(prefix) or path[end : end + 1] != "/":
+    remaining_path = _remainder(item.prefix, path)
+    if remaining_path is None:
         return None
-    remaining_path = path[end:]
     params = _match_route(route, remaining_path)
     if params is None:
         return None
