@@ -56,7 +56,7 @@ class LinearRouter(Router):
             scope["route"] = partial[0]
             await partial[0].handle(scope, receive, send)
             return
-        await self._unmatched(scope, receive, send)
+        await self._unmatched_app(scope)(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         for route in self.routes:

@@ -940,10 +940,6 @@ class Router:
             return self.lifespan
         return self._resolver.find(scope)
 
-    async def _unmatched(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """No route matched: redirect to the other trailing-slash form if it would, else 404."""
-        await self._unmatched_app(scope)(scope, receive, send)
-
     def _unmatched_app(self, scope: Scope) -> ASGIApp:
         """What answers a request no route matched: a redirect to the other trailing-slash form
         of its path when that would match, else `default`. (Decided here, not in a coroutine of
