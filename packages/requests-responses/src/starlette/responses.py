@@ -76,9 +76,8 @@ def _body_length(body: bytes | memoryview) -> int:
     return body.nbytes if isinstance(body, memoryview) else len(body)
 
 
-def _content_type(media_type: str, charset: str) -> bytes:
-    """Build (and cache) the header value; callers look in the cache first."""
-    key: str | tuple[str, str] = media_type if charset == "utf-8" else (media_type, charset)
+def _content_type(key: str | tuple[str, str], media_type: str, charset: str) -> bytes:
+    """Build the header value and cache it under `key`; callers look in the cache first."""
     if media_type.startswith("text/") and "charset=" not in media_type.lower():
         media_type = f"{media_type}; charset={charset}"
     value = check_header_value(media_type, "Content type").encode("latin-1")
@@ -160,7 +159,7 @@ class Response:
             key = media_type if charset == "utf-8" else (media_type, charset)
             content_type = _CONTENT_TYPE_CACHE.get(key)
             if content_type is None:
-                content_type = _content_type(media_type, charset)
+                content_type = _content_type(key, media_type, charset)
             raw_headers.append((b"content-type", content_type))
 
         self.raw_headers = raw_headers
