@@ -3,8 +3,9 @@
 `server_app.py` (hello and the demo's JSON endpoint, behind the demo's middleware) is served by
 uvicorn (httptools parser) and by granian (ASGI interface), one worker each, on a free loopback
 port, from two virtual environments of `benchmarks/`: `.venv-server-ours` (the family's
-distributions, built from `packages/`) and `.venv-server-upstream` (upstream Starlette 1.10.0, the
-API level the family implements).
+distributions, installed editable from `packages/`, so a later run serves the code as it is
+then) and `.venv-server-upstream` (upstream Starlette 1.10.0, the API level the family
+implements).
 wrk drives each endpoint for `--duration` seconds over `--connections` connections; the server
 is pinned to one CPU and wrk to the other. Sides alternate, `--rounds` times each, and the best
 round is kept (host noise only ever slows a round down). Every run must end with 0 errors
@@ -29,10 +30,12 @@ ROOT = HERE.parent
 HOST = "127.0.0.1"
 SERVERS_REQUIREMENTS = ["uvicorn==0.54.0", "httptools", "granian==2.8.9"]
 SIDES: dict[str, list[str]] = {
+    # Editable: the environment is made once, and must serve the working tree as it is now.
     "ours": [
-        str(path)
+        argument
         for path in sorted((ROOT / "packages").iterdir())
         if (path / "pyproject.toml").exists()
+        for argument in ("-e", str(path))
     ],
     "upstream": ["starlette==1.10.0", "itsdangerous"],
 }
